@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from spirtuoz.views import healthz
+
+urlpatterns = [
+    path("", include("rooms.urls")),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
+
+# Django's own error pages, as JSON in the API's one error shape.
+handler400 = "spirtuoz.api.bad_request"
+handler403 = "spirtuoz.api.permission_denied"
+handler404 = "spirtuoz.api.not_found"
+handler500 = "spirtuoz.api.server_error"
