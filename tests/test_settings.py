@@ -1,0 +1,204 @@
+"""Settings are read once at start-up, so each case starts a fresh Python process."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rooms.apps import check_host_secret
+from spirtuoz.envfile import render, write_env_file
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SHOW_SETTINGS = """
+import json
+from django.conf import settings
+print(json.dumps({name: getattr(settings, name) for name in (
+    "DEBUG", "HOST_SECRET", "BOT_TOKEN", "PUBLIC_URL", "FILE_API_URL", "HOST", "PORT",
+    "ROOM_TTL_SECONDS", "ALLOWED_HOSTS", "SECRET_KEY",
+)} | {"DATABASE": settings.DATABASES["default"]["NAME"],
+      "CONN_MAX_AGE": settings.DATABASES["default"]["CONN_MAX_AGE"],
+      "CONN_HEALTH_CHECKS": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"]}))
+"""
+
+
+def load_settings(env_file: Path | str = "", **variables: str) -> subprocess.CompletedProcess:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key in ("PATH", "HOME", "LANG", "SYSTEMROOT")
+    }
+    environment |= {
+        "DJANGO_SETTINGS_MODULE": "spirtuoz.settings",
+        "ENV_FILE": str(env_file),
+        **variables,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", SHOW_SETTINGS],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def settings_with(env_file: Path | str = "", **variables: str) -> dict:
+    result = load_settings(env_file, **variables)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+class TestSettings:
+    def test_it_has_the_documented_defaults(self):
+        loaded = settings_with(SECRET_KEY="k")
+
+        assert {key: loaded[key] for key in loaded if key != "SECRET_KEY"} == {
+            "DEBUG": False,
+            "HOST_SECRET": "",
+            "BOT_TOKEN": "",
+            "PUBLIC_URL": "",
+            "FILE_API_URL": "https://api.telegram.org",
+            "HOST": "127.0.0.1",
+            "PORT": 3000,
+            "ROOM_TTL_SECONDS": 43200,
+            "ALLOWED_HOSTS": ["localhost", "127.0.0.1", "[::1]"],
+            "DATABASE": str(BASE_DIR / "db.sqlite3"),
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
+        }
+
+    def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off(self):
+        result = load_settings()
+
+        assert result.returncode != 0
+        assert "SECRET_KEY is not set" in result.stderr
+
+    def test_it_uses_a_development_secret_key_only_with_debug_on(self):
+        loaded = settings_with(DEBUG="true")
+
+        assert loaded["DEBUG"] is True
+        assert loaded["SECRET_KEY"].startswith("django-insecure-")
+
+    def test_it_rejects_a_debug_value_other_than_true_or_false(self):
+        result = load_settings(SECRET_KEY="k", DEBUG="yes")
+
+        assert result.returncode != 0
+        assert "DEBUG must be true or false" in result.stderr
+
+    def test_it_rejects_a_port_that_is_not_a_number(self):
+        result = load_settings(SECRET_KEY="k", PORT="eighty")
+
+        assert result.returncode != 0
+        assert "PORT must be a whole number" in result.stderr
+
+    def test_it_allows_the_host_of_public_url(self):
+        loaded = settings_with(SECRET_KEY="k", PUBLIC_URL="https://hub.onrender.com/")
+
+        assert loaded["PUBLIC_URL"] == "https://hub.onrender.com"
+        assert loaded["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1", "[::1]", "hub.onrender.com"]
+
+    def test_allowed_hosts_can_be_set_outright(self):
+        loaded = settings_with(SECRET_KEY="k", ALLOWED_HOSTS="a.example, b.example")
+
+        assert loaded["ALLOWED_HOSTS"] == ["a.example", "b.example"]
+
+    def test_it_reads_database_url(self):
+        loaded = settings_with(SECRET_KEY="k", DATABASE_URL="postgres://u@db.internal:5432/hub")
+
+        assert loaded["DATABASE"] == "hub"
+
+    def test_it_reads_the_env_file_and_the_environment_wins(self, tmp_path):
+        env_file = tmp_path / ".env"
+        env_file.write_text("SECRET_KEY=from-file\nHOST_SECRET=file-secret\nPORT=4000\n")
+
+        loaded = settings_with(env_file, PORT="5000")
+
+        assert loaded["SECRET_KEY"] == "from-file"
+        assert loaded["HOST_SECRET"] == "file-secret"
+        assert loaded["PORT"] == 5000
+
+    def test_a_copy_of_env_example_gives_the_defaults(self, tmp_path):
+        env_file = tmp_path / ".env"
+        example = (BASE_DIR / ".env.example").read_text()
+        env_file.write_text(example.replace("SECRET_KEY=\n", "SECRET_KEY=k\n"))
+
+        loaded = settings_with(env_file)
+
+        assert loaded == settings_with(SECRET_KEY="k")
+
+    def test_env_example_lists_every_setting(self):
+        example = (BASE_DIR / ".env.example").read_text()
+
+        for name in (
+            "SECRET_KEY", "HOST_SECRET", "BOT_TOKEN", "PUBLIC_URL", "FILE_API_URL",
+            "DATABASE_URL", "DEBUG", "ALLOWED_HOSTS", "HOST", "PORT", "ROOM_TTL_SECONDS",
+            "ENV_FILE",
+        ):  # fmt: skip
+            assert name in example
+
+
+class TestEnvFile:
+    def test_it_writes_fresh_secrets_and_comments_out_the_rest(self, tmp_path):
+        env_file = tmp_path / ".env"
+
+        host_secret = write_env_file(env_file, BASE_DIR / ".env.example")
+
+        written = env_file.read_text()
+        assigned = [line for line in written.splitlines() if line and not line.startswith("#")]
+        assert [line.split("=")[0] for line in assigned] == ["SECRET_KEY", "HOST_SECRET"]
+        assert f"HOST_SECRET={host_secret}" in assigned
+        assert len(host_secret) >= 32
+        assert len(assigned[0]) > len("SECRET_KEY=") + 40
+        assert "# PUBLIC_URL=" in written
+        assert env_file.stat().st_mode & 0o077 == 0
+
+    def test_it_makes_new_secrets_every_time(self, tmp_path):
+        example = BASE_DIR / ".env.example"
+
+        assert write_env_file(tmp_path / "a", example) != write_env_file(tmp_path / "b", example)
+
+    def test_it_leaves_an_existing_env_file_alone(self, tmp_path):
+        env_file = tmp_path / ".env"
+        env_file.write_text("SECRET_KEY=mine\n")
+
+        assert write_env_file(env_file, BASE_DIR / ".env.example") is None
+        assert env_file.read_text() == "SECRET_KEY=mine\n"
+
+    def test_the_written_file_starts_the_hub(self, tmp_path):
+        env_file = tmp_path / ".env"
+        host_secret = write_env_file(env_file, BASE_DIR / ".env.example")
+
+        loaded = settings_with(env_file)
+
+        assert loaded["HOST_SECRET"] == host_secret
+        assert loaded["DEBUG"] is False
+
+    @pytest.mark.parametrize(
+        ("example", "expected"),
+        [
+            ("# comment\nSECRET_KEY=\nPORT=3000\n", "# comment\nSECRET_KEY=s\n# PORT=3000\n"),
+            ("HOST_SECRET=old\n", "HOST_SECRET=h\n"),
+        ],
+    )
+    def test_render_fills_in_values(self, example, expected):
+        assert render(example, {"SECRET_KEY": "s", "HOST_SECRET": "h"}) == expected
+
+
+class TestSystemChecks:
+    def test_it_warns_when_host_secret_is_unset(self, settings):
+        settings.HOST_SECRET = ""
+
+        assert [message.id for message in check_host_secret(None)] == ["rooms.W001"]
+
+    def test_it_warns_when_host_secret_is_short(self, settings):
+        settings.HOST_SECRET = "short"
+
+        assert [message.id for message in check_host_secret(None)] == ["rooms.W002"]
+
+    def test_it_is_quiet_with_a_long_host_secret(self, settings):
+        settings.HOST_SECRET = "x" * 32
+
+        assert check_host_secret(None) == []
