@@ -22,8 +22,19 @@ class NoFreeRoomCode(exceptions.APIException):
     default_detail = "no free room code right now; try again"
 
 
-class RoomRegisterApi(APIView):
+class RoomCloseApi(APIView):
     permission_classes = [HostSecret]
+
+    def delete(self, request, code: str):
+        if not services.room_close(code=code):
+            raise RoomNotFound
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RoomRegisterApi(RoomCloseApi):
+    def delete(self, request):
+        # REGISTER is a valid room code too, and its close URL is this one.
+        return super().delete(request, code="register")
 
     def post(self, request):
         if not isinstance(request.data, dict):
@@ -50,12 +61,3 @@ class RoomDetailApi(APIView):
         if room is None:
             raise RoomNotFound
         return Response(RoomOutputSerializer(room).data)
-
-
-class RoomCloseApi(APIView):
-    permission_classes = [HostSecret]
-
-    def delete(self, request, code: str):
-        if not services.room_close(code=code):
-            raise RoomNotFound
-        return Response(status=status.HTTP_204_NO_CONTENT)

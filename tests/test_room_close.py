@@ -64,3 +64,11 @@ class TestRoomClose:
         assert response.json()["created_at"] == first["created_at"] + 60_000
         assert api.get("/api/rooms/ABCD").status_code == 200
         assert Room.objects.count() == 1
+
+    def test_it_closes_a_room_whose_code_is_register(self, api, register):
+        register({"room_code": "register"})
+
+        response = api.delete("/api/host/rooms/register", HTTP_X_HOST_SECRET=HOST_SECRET)
+
+        assert response.status_code == 204
+        assert api.get("/api/rooms/REGISTER").status_code == 404
