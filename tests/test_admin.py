@@ -1,5 +1,6 @@
 import pytest
 
+from rooms import services
 from rooms.models import Room
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +16,7 @@ def rooms(register, time_machine):
     time_machine.shift(13 * 60 * 60)
     register({"room_code": "LIVE", "ws_url": "wss://live.trycloudflare.com/ws"})
     register({"room_code": "SHUT"})
-    Room.objects.filter(code="SHUT").update(closed_at=Room.objects.get(code="SHUT").updated_at)
+    services.room_close(code="SHUT")
 
 
 def codes_in(response) -> list[str]:

@@ -1,6 +1,6 @@
 import pytest
 
-from rooms.models import Room
+from rooms import services
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ class TestRoomDetail:
 
     def test_it_does_not_serve_a_closed_room(self, api, register):
         register({"room_code": "ABCD"})
-        Room.objects.update(closed_at=Room.objects.get().created_at)
+        services.room_close(code="ABCD")
 
         response = api.get("/api/rooms/ABCD")
 

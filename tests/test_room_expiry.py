@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import call_command
 
+from rooms import services
 from rooms.models import Room
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ class TestPurgeRooms:
         time_machine.shift(TTL)
         register({"room_code": "LIVE"})
         register({"room_code": "SHUT"})
-        Room.objects.filter(code="SHUT").update(closed_at=Room.objects.get(code="SHUT").created_at)
+        services.room_close(code="SHUT")
 
         call_command("purge_rooms")
 

@@ -3,6 +3,7 @@ import threading
 
 import pytest
 from django.db import connection
+from rest_framework.test import APIClient
 
 from rooms.models import Room
 from rooms.services import ALLOCATED_CODE_ALPHABET
@@ -251,8 +252,6 @@ class TestRoomRegisterRejectsBadInput:
 @pytest.mark.django_db(transaction=True)
 class TestRoomRegisterConcurrency:
     def run_in_threads(self, count, register_body):
-        from rest_framework.test import APIClient
-
         barrier = threading.Barrier(count)
         responses = [None] * count
 
