@@ -3,6 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from tests.fake_telegram import FakeTelegram
+
 HOST_SECRET = "test-host-secret-0123456789"
 
 
@@ -35,3 +37,13 @@ def register(api):
         )
 
     return post
+
+
+@pytest.fixture
+def fake_telegram(settings):
+    """A loopback Bot API server the hub is pointed at through FILE_API_URL and BOT_TOKEN."""
+    fake = FakeTelegram().start()
+    settings.FILE_API_URL = fake.url
+    settings.BOT_TOKEN = fake.token
+    yield fake
+    fake.stop()
