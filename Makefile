@@ -8,6 +8,7 @@ BIN := $(VENV)/bin
 run: $(VENV)/.runtime-installed
 	$(BIN)/python -m spirtuoz.envfile
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn --config gunicorn.conf.py
 

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "rooms",
+    "avatars",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +177,45 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "spirtuoz.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# Every cache use (avatars, and later throttling) must be shared by all server workers,
+# or each would ask Telegram again: the database cache in the hub's own database by
+# default (`manage.py createcachetable` creates its table), Redis when REDIS_URL is set.
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "spirtuoz",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "spirtuoz_cache",
+            # Django's default of 300 entries would evict avatars after a few parties.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+
+# Telegram profile photos, fetched by the hub and served from its own URL.
+AVATAR_CACHE_SECONDS = envint("AVATAR_CACHE_SECONDS", "3600")
+AVATAR_MISS_CACHE_SECONDS = envint("AVATAR_MISS_CACHE_SECONDS", "600")
+# After the fresh period an avatar is kept this much longer, served when Telegram fails.
+AVATAR_STALE_SECONDS = envint("AVATAR_STALE_SECONDS", str(24 * 60 * 60))
+if min(AVATAR_CACHE_SECONDS, AVATAR_MISS_CACHE_SECONDS) <= 0 or AVATAR_STALE_SECONDS < 0:
+    raise ImproperlyConfigured("AVATAR_*_SECONDS must be greater than zero")
+AVATAR_MAX_BYTES = 1024 * 1024
+# One avatar lookup (profile photos, file, download) gives up after this many seconds,
+# so the Mini App always hears back within 10 seconds.
+AVATAR_DEADLINE_SECONDS = 8.0
+# After a failed lookup, requests for that user get the failure (or a stale copy) for
+# this long instead of asking Telegram again at once.
+AVATAR_FAILURE_SECONDS = 5
+TELEGRAM_CONNECT_TIMEOUT = 3.05
+TELEGRAM_READ_TIMEOUT = 5.0
 
 # The largest request body the API reads; the admin keeps Django's own limit.
 API_MAX_BODY_BYTES = 16 * 1024

@@ -1,23 +1,40 @@
 """Fixtures shared by the whole suite."""
 
+import os
+import uuid
+from pathlib import Path
+
 import pytest
+from django.core.cache import cache
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from tests.fake_telegram import FakeTelegram
 
 HOST_SECRET = "test-host-secret-0123456789"
+# A real 160x160 JPEG, as Telegram serves profile photos.
+AVATAR_JPEG = (Path(__file__).parent / "data" / "avatar.jpg").read_bytes()
 
 
 @pytest.fixture(autouse=True)
 def _hub_settings(settings):
     settings.HOST_SECRET = HOST_SECRET
     settings.ROOM_TTL_SECONDS = 12 * 60 * 60
+    # The admin tests log in; a deliberately slow password hash only slows them down.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # In-process tests render the admin without a `collectstatic` manifest; the
     # production storage is exercised by the gunicorn tests in test_server.py.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database gets the database cache's table, as `make run` gives the real one."""
+    with django_db_blocker.unblock():
+        call_command("createcachetable")
 
 
 @pytest.fixture
@@ -40,10 +57,38 @@ def register(api):
 
 
 @pytest.fixture
-def fake_telegram(settings):
+def fake_telegram(settings, django_db_blocker):
     """A loopback Bot API server the hub is pointed at through FILE_API_URL and BOT_TOKEN."""
     fake = FakeTelegram().start()
     settings.FILE_API_URL = fake.url
     settings.BOT_TOKEN = fake.token
+    # The cache table is not a model's, so tests that commit leave entries behind.
+    with django_db_blocker.unblock():
+        cache.clear()
     yield fake
     fake.stop()
+
+
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(params=["database", "redis"])
+def shared_cache(request, settings):
+    """Each of the two shared caches the hub supports: the database's, and Redis."""
+    if request.param == "redis":
+        import redis
+
+        try:
+            redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1).ping()
+        except redis.RedisError:
+            if os.environ.get("REQUIRE_REDIS") == "true":
+                raise
+            pytest.skip(f"no Redis at {REDIS_TEST_URL} (.ci/run starts one and requires it)")
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_TEST_URL,
+                "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            }
+        }
+    return request.param

@@ -8,11 +8,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import HOST_SECRET
+from tests.conftest import AVATAR_JPEG, HOST_SECRET
+from tests.fake_telegram import FILE, FakeTelegram
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -114,11 +116,25 @@ class Gunicorn:
 
 
 @pytest.fixture(scope="module")
-def gunicorn(tmp_path_factory):
-    """The hub as `make run` serves it: migrated SQLite file, collected static, gunicorn."""
+def telegram():
+    fake = FakeTelegram().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def gunicorn(tmp_path_factory, telegram):
+    """The hub as `make run` serves it: migrated SQLite file with its cache table, collected
+    static, gunicorn with two workers; Telegram is the loopback fake."""
     folder = tmp_path_factory.mktemp("hub")
     environment = hub_environment(f"sqlite:///{folder / 'db.sqlite3'}", free_port())
+    environment |= {
+        "WEB_CONCURRENCY": "2",
+        "FILE_API_URL": telegram.url,
+        "BOT_TOKEN": telegram.token,
+    }
     manage(environment, "migrate", "--noinput", "--verbosity", "0")
+    manage(environment, "createcachetable")
     manage(environment, "collectstatic", "--noinput", "--verbosity", "0")
     server = Gunicorn(environment, folder / "gunicorn.log")
     yield server
@@ -165,17 +181,44 @@ class TestGunicorn:
             assert headers["Content-Type"].startswith("text/css")
             assert css
 
-    def test_it_logs_no_secret(self, gunicorn):
+    def test_its_workers_share_one_avatar_lookup(self, gunicorn, telegram):
+        telegram.add_photo(1001, AVATAR_JPEG)
+        telegram.delay("getUserProfilePhotos", 0.5)
+        urls = [
+            f"{gunicorn.url}/api/users/1001/avatar",
+            f"{gunicorn.url}/api/users/1001/avatar.jpg",
+        ]
+
+        with ThreadPoolExecutor(16) as pool:
+            answers = list(pool.map(lambda url: http("GET", url), urls * 8))
+        telegram.heal()
+
+        assert {status for status, _, _ in answers} == {200}
+        assert {body for _, _, body in answers[1::2]} == {AVATAR_JPEG}
+        assert telegram.count("getUserProfilePhotos") == 1
+        assert telegram.count(FILE) == 1
+        workers = {
+            line for line in gunicorn.log.read_text().splitlines() if "Booting worker" in line
+        }
+        assert len(workers) == 2
+
+    def test_it_logs_no_secret(self, gunicorn, telegram):
         http(
             "POST",
             f"{gunicorn.url}/api/host/rooms/register",
             {"room_code": "LOGS", "ws_url": "x", "app_url": "y", "host_secret": HOST_SECRET},
         )
         http("DELETE", f"{gunicorn.url}/api/host/rooms/LOGS", **{"X-Host-Secret": "wrong"})
+        telegram.fail("getUserProfilePhotos", 401, "Unauthorized")
+        status, _, _ = http("GET", f"{gunicorn.url}/api/users/1002/avatar")
+        telegram.heal()
 
         log = gunicorn.log.read_text()
+        assert status == 502
+        assert "avatar lookup for user 1002 failed" in log
         assert HOST_SECRET not in log
         assert "gunicorn-test-secret-key" not in log
+        assert telegram.token not in log
 
 
 class TestGunicornWithoutDatabase:

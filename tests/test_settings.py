@@ -17,8 +17,11 @@ import json
 from django.conf import settings
 print(json.dumps({name: getattr(settings, name) for name in (
     "DEBUG", "HOST_SECRET", "BOT_TOKEN", "PUBLIC_URL", "FILE_API_URL", "HOST", "PORT",
-    "ROOM_TTL_SECONDS", "ALLOWED_HOSTS", "SECRET_KEY",
-)} | {"DATABASE": settings.DATABASES["default"]["NAME"],
+    "ROOM_TTL_SECONDS", "ALLOWED_HOSTS", "SECRET_KEY", "AVATAR_CACHE_SECONDS",
+    "AVATAR_MISS_CACHE_SECONDS", "AVATAR_STALE_SECONDS",
+)} | {"CACHE": settings.CACHES["default"]["BACKEND"],
+      "CACHE_LOCATION": settings.CACHES["default"]["LOCATION"],
+      "DATABASE": settings.DATABASES["default"]["NAME"],
       "CONN_MAX_AGE": settings.DATABASES["default"]["CONN_MAX_AGE"],
       "CONN_HEALTH_CHECKS": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"]}))
 """
@@ -68,6 +71,11 @@ class TestSettings:
             "DATABASE": str(BASE_DIR / "db.sqlite3"),
             "CONN_MAX_AGE": 600,
             "CONN_HEALTH_CHECKS": True,
+            "CACHE": "django.core.cache.backends.db.DatabaseCache",
+            "CACHE_LOCATION": "spirtuoz_cache",
+            "AVATAR_CACHE_SECONDS": 3600,
+            "AVATAR_MISS_CACHE_SECONDS": 600,
+            "AVATAR_STALE_SECONDS": 86400,
         }
 
     def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off(self):
@@ -110,6 +118,12 @@ class TestSettings:
 
         assert loaded["DATABASE"] == "hub"
 
+    def test_redis_url_puts_the_shared_cache_on_redis(self):
+        loaded = settings_with(SECRET_KEY="k", REDIS_URL="redis://cache.internal:6379/0")
+
+        assert loaded["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+        assert loaded["CACHE_LOCATION"] == "redis://cache.internal:6379/0"
+
     def test_it_reads_the_env_file_and_the_environment_wins(self, tmp_path):
         env_file = tmp_path / ".env"
         env_file.write_text("SECRET_KEY=from-file\nHOST_SECRET=file-secret\nPORT=4000\n")
@@ -135,7 +149,8 @@ class TestSettings:
         for name in (
             "SECRET_KEY", "HOST_SECRET", "BOT_TOKEN", "PUBLIC_URL", "FILE_API_URL",
             "DATABASE_URL", "DEBUG", "ALLOWED_HOSTS", "HOST", "PORT", "ROOM_TTL_SECONDS",
-            "ENV_FILE",
+            "REDIS_URL", "AVATAR_CACHE_SECONDS", "AVATAR_MISS_CACHE_SECONDS",
+            "AVATAR_STALE_SECONDS", "ENV_FILE",
         ):  # fmt: skip
             assert name in example
 

@@ -1,0 +1,139 @@
+"""A small Telegram Bot API client on `requests`: profile photos, files and their bytes.
+
+Every call goes to `{FILE_API_URL}/bot{BOT_TOKEN}/{method}` and every download to
+`{FILE_API_URL}/file/bot{BOT_TOKEN}/{path}`, so a self-hosted Bot API server or a test double
+stands in for Telegram by setting FILE_API_URL alone. URLs carry the token, so no exception
+raised here quotes one: callers may log these errors as they are.
+"""
+
+import json
+import time
+from dataclasses import dataclass
+from functools import cache
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+
+CHUNK_BYTES = 64 * 1024
+
+
+class TelegramError(Exception):
+    """Telegram could not answer; never a reason to believe the user has no photo."""
+
+
+class TelegramTimeout(TelegramError):
+    pass
+
+
+class TelegramUnavailable(TelegramError):
+    pass
+
+
+class TelegramRateLimited(TelegramError):
+    def __init__(self, retry_after: int):
+        super().__init__(f"Telegram asked to retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+class TelegramBadRequest(TelegramError):
+    """Telegram refused the request itself (400), e.g. a user it does not know."""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The time left for one lookup, shared by the several calls it makes."""
+
+    at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> "Deadline":
+        return cls(time.monotonic() + seconds)
+
+    def timeout(self) -> tuple[float, float]:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise TelegramTimeout("Telegram did not answer in time")
+        return (
+            min(settings.TELEGRAM_CONNECT_TIMEOUT, left),
+            min(settings.TELEGRAM_READ_TIMEOUT, left),
+        )
+
+
+@cache
+def _session() -> requests.Session:
+    """One pooled session per process; retries are ours to decide, so the adapter makes none."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def call(method: str, deadline: Deadline, **params) -> dict | list | bool:
+    """The `result` of a Bot API method, or a TelegramError."""
+    url = f"{settings.FILE_API_URL}/bot{settings.BOT_TOKEN}/{method}"
+    response = _request("POST", url, deadline, json=params)
+    body = _read(response, settings.API_MAX_BODY_BYTES * 16, deadline)
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        answer = {}
+    if response.status_code == 200 and answer.get("ok") is True:
+        return answer.get("result")
+    description = str(answer.get("description") or f"HTTP {response.status_code}")
+    if response.status_code == 429:
+        retry_after = (answer.get("parameters") or {}).get("retry_after")
+        raise TelegramRateLimited(int(retry_after) if str(retry_after).isdigit() else 30)
+    if response.status_code == 400:
+        raise TelegramBadRequest(f"{method}: {description}")
+    raise TelegramUnavailable(f"{method} failed with HTTP {response.status_code}: {description}")
+
+
+def download(file_path: str, deadline: Deadline, max_bytes: int) -> bytes:
+    url = f"{settings.FILE_API_URL}/file/bot{settings.BOT_TOKEN}/{file_path}"
+    response = _request("GET", url, deadline)
+    if response.status_code != 200:
+        response.close()
+        if response.status_code == 429:
+            raise TelegramRateLimited(int(response.headers.get("Retry-After", "30") or 30))
+        raise TelegramUnavailable(f"file download failed with HTTP {response.status_code}")
+    return _read(response, max_bytes, deadline)
+
+
+def _request(http_method: str, url: str, deadline: Deadline, **kwargs) -> requests.Response:
+    try:
+        return _session().request(
+            http_method, url, timeout=deadline.timeout(), stream=True, **kwargs
+        )
+    except requests.Timeout:
+        raise TelegramTimeout("Telegram did not answer in time") from None
+    except requests.RequestException as error:
+        # The exception's own text quotes the URL, and with it the token.
+        raise TelegramUnavailable(f"Telegram is unreachable ({type(error).__name__})") from None
+
+
+def _read(response: requests.Response, max_bytes: int, deadline: Deadline) -> bytes:
+    """The body, read in chunks so that neither a huge nor a trickling answer holds us."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        response.close()
+        raise TelegramUnavailable(f"Telegram's answer is larger than {max_bytes} bytes")
+    body = bytearray()
+    try:
+        for chunk in response.iter_content(CHUNK_BYTES):
+            body += chunk
+            if len(body) > max_bytes:
+                raise TelegramUnavailable(f"Telegram's answer is larger than {max_bytes} bytes")
+            deadline.timeout()
+    except requests.Timeout:
+        raise TelegramTimeout("Telegram did not answer in time") from None
+    except requests.RequestException as error:
+        raise TelegramUnavailable(
+            f"Telegram's answer broke off ({type(error).__name__})"
+        ) from None
+    finally:
+        response.close()
+    return bytes(body)

@@ -1,0 +1,91 @@
+"""The avatar endpoints the Mini App uses: where a user's photo is, and the photo itself.
+
+The photo is served from the hub's own URL: Telegram's file links carry the bot token.
+"""
+
+import re
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from rest_framework import exceptions, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from avatars import services
+
+# Telegram user ids have at most 52 significant bits.
+MAX_USER_ID = 2**52 - 1
+USER_ID = re.compile(r"[0-9]{1,16}")
+
+
+class AvatarsNotConfigured(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "avatars are not configured on this hub (BOT_TOKEN is unset)"
+
+
+class NoAvatar(exceptions.NotFound):
+    default_detail = "this user has no profile photo"
+
+
+class TelegramFailed(exceptions.APIException):
+    def __init__(self, failure: services.AvatarUnavailable):
+        super().__init__(str(failure))
+        self.status_code = failure.status
+        if failure.retry_after is not None:
+            self.wait = failure.retry_after  # DRF sends it as Retry-After
+
+
+class AvatarApi(APIView):
+    def get(self, request, user_id: str):
+        user_id = _parse_user_id(user_id)
+        avatar = _avatar_get(user_id)
+        if avatar is None:
+            return Response({"avatar": None})
+        path = reverse("avatar-image", kwargs={"user_id": user_id})
+        base = settings.PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
+        # The version changes with the photo, so browsers never show an old one.
+        version = avatar.etag.strip('"')[:16]
+        return Response({"avatar": f"{base}{path}?v={version}"})
+
+
+class IgnoreAcceptHeader(BaseContentNegotiation):
+    """An image is an image whatever the client accepts; errors are still JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class AvatarImageApi(APIView):
+    content_negotiation_class = IgnoreAcceptHeader
+
+    def get(self, request, user_id: str):
+        avatar = _avatar_get(_parse_user_id(user_id))
+        if avatar is None:
+            raise NoAvatar
+        response = HttpResponse(avatar.content, content_type=avatar.content_type)
+        response["ETag"] = avatar.etag
+        patch_cache_control(response, public=True, max_age=avatar.max_age)
+        return get_conditional_response(request, etag=avatar.etag, response=response)
+
+
+def _parse_user_id(raw: str) -> int:
+    if USER_ID.fullmatch(raw) and 1 <= int(raw) <= MAX_USER_ID:
+        return int(raw)
+    raise exceptions.ValidationError(
+        f"user id must be a Telegram user id, a whole number from 1 to {MAX_USER_ID}"
+    )
+
+
+def _avatar_get(user_id: int) -> services.Avatar | None:
+    try:
+        return services.avatar_get(user_id=user_id)
+    except services.AvatarsNotConfigured:
+        raise AvatarsNotConfigured from None
+    except services.AvatarUnavailable as failure:
+        raise TelegramFailed(failure) from None
