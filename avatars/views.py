@@ -9,12 +9,21 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
-from rest_framework import exceptions, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from avatars import services
+from spirtuoz.schema import errors
 
 # Telegram user ids have at most 52 significant bits.
 MAX_USER_ID = 2**52 - 1
@@ -38,7 +47,40 @@ class TelegramFailed(exceptions.APIException):
             self.wait = failure.retry_after  # DRF sends it as Retry-After
 
 
+USER_ID_PARAMETER = OpenApiParameter(
+    "user_id",
+    {"type": "integer", "minimum": 1, "maximum": 2**52 - 1},
+    OpenApiParameter.PATH,
+    description="The player's Telegram user id.",
+    examples=[OpenApiExample("A Telegram user id", value=42)],
+)
+TELEGRAM_ERRORS = errors(
+    400,
+    502,
+    503,
+    504,
+    s503="BOT_TOKEN is unset on the hub, or Telegram rate-limited the bot (see Retry-After).",
+)
+
+
 class AvatarApi(APIView):
+    @extend_schema(
+        summary="Where a player's avatar is",
+        tags=["Mini App"],
+        parameters=[USER_ID_PARAMETER],
+        responses={
+            200: inline_serializer(
+                "AvatarLocation",
+                {
+                    "avatar": serializers.URLField(
+                        allow_null=True,
+                        help_text="The hub's own URL of the photo; null when the user has none.",
+                    )
+                },
+            ),
+            **TELEGRAM_ERRORS,
+        },
+    )
     def get(self, request, user_id: str):
         user_id = _parse_user_id(user_id)
         avatar = _avatar_get(user_id)
@@ -64,6 +106,25 @@ class IgnoreAcceptHeader(BaseContentNegotiation):
 class AvatarImageApi(APIView):
     content_negotiation_class = IgnoreAcceptHeader
 
+    @extend_schema(
+        summary="A player's avatar image",
+        tags=["Mini App"],
+        parameters=[
+            USER_ID_PARAMETER,
+            OpenApiParameter(
+                "If-None-Match",
+                str,
+                OpenApiParameter.HEADER,
+                description="The ETag of the copy the client holds.",
+            ),
+        ],
+        responses={
+            **{(200, kind): OpenApiTypes.BINARY for _, kind in services.IMAGE_TYPES},
+            304: OpenApiResponse(description="The client's copy (If-None-Match) is current."),
+            **errors(404, s404="The user has no profile photo."),
+            **TELEGRAM_ERRORS,
+        },
+    )
     def get(self, request, user_id: str):
         avatar = _avatar_get(_parse_user_id(user_id))
         if avatar is None:

@@ -1,5 +1,6 @@
 """The room endpoints: the Host App registers and closes rooms, the Mini App looks them up."""
 
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +12,20 @@ from rooms.serializers import (
     RoomRegisteredOutputSerializer,
     RoomRegisterInputSerializer,
 )
+from spirtuoz.schema import HOST_AUTH, errors
+
+NOT_CONFIGURED = "HOST_SECRET is unset on the hub."
+CODE_PARAMETER = OpenApiParameter(
+    "code",
+    str,
+    OpenApiParameter.PATH,
+    description="The room code, in any case.",
+    examples=[OpenApiExample("A room code", value="ABCD")],
+)
+CLOSE_RESPONSES = {
+    204: OpenApiResponse(description="The room is closed."),
+    **errors(403, 404, 503, s404="No live room has this code.", s503=NOT_CONFIGURED),
+}
 
 
 class RoomNotFound(exceptions.NotFound):
@@ -25,6 +40,13 @@ class NoFreeRoomCode(exceptions.APIException):
 class RoomCloseApi(APIView):
     permission_classes = [HostSecret]
 
+    @extend_schema(
+        summary="Close a room",
+        tags=["Host App"],
+        parameters=[CODE_PARAMETER],
+        auth=HOST_AUTH,
+        responses=CLOSE_RESPONSES,
+    )
     def delete(self, request, code: str):
         if not services.room_close(code=code):
             raise RoomNotFound
@@ -32,10 +54,36 @@ class RoomCloseApi(APIView):
 
 
 class RoomRegisterApi(RoomCloseApi):
+    @extend_schema(
+        summary="Close the room coded REGISTER",
+        tags=["Host App"],
+        auth=HOST_AUTH,
+        responses=CLOSE_RESPONSES,
+    )
     def delete(self, request):
         # REGISTER is a valid room code too, and its close URL is this one.
         return super().delete(request, code="register")
 
+    @extend_schema(
+        summary="Register or refresh a room",
+        tags=["Host App"],
+        description="A new code, or a code with no live room, answers 201; re-registering "
+        "a live room updates its URLs, extends its expiry and answers 200.",
+        auth=HOST_AUTH,
+        request=RoomRegisterInputSerializer,
+        responses={
+            201: RoomRegisteredOutputSerializer,
+            200: RoomRegisteredOutputSerializer,
+            **errors(
+                400,
+                403,
+                413,
+                415,
+                503,
+                s503=f"{NOT_CONFIGURED} Or no free room code was found.",
+            ),
+        },
+    )
     def post(self, request):
         if not isinstance(request.data, dict):
             raise exceptions.ParseError("request body must be a JSON object")
@@ -56,6 +104,15 @@ class RoomRegisterApi(RoomCloseApi):
 
 
 class RoomDetailApi(APIView):
+    @extend_schema(
+        summary="Look up a live room",
+        tags=["Mini App"],
+        parameters=[CODE_PARAMETER],
+        responses={
+            200: RoomOutputSerializer,
+            **errors(404, s404="No live room has this code (unknown, expired or closed)."),
+        },
+    )
     def get(self, request, code: str):
         room = selectors.room_get_live(code=code)
         if room is None:

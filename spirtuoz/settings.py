@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "rooms",
     "avatars",
 ]
@@ -164,8 +166,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # The Mini App is a web page on another origin (e.g. Vercel): it may read the public
-# endpoints from any origin, without cookies. The host endpoints are not for browsers.
-CORS_ALLOW_ALL_ORIGINS = True
+# endpoints from any origin, without cookies, unless CORS_ALLOWED_ORIGINS narrows that.
+# The host endpoints are not for browsers.
+CORS_ALLOWED_ORIGINS = envlist("CORS_ALLOWED_ORIGINS")
+CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS
 CORS_URLS_REGEX = r"^/api/(rooms|users)/"
 
 REST_FRAMEWORK = {
@@ -176,6 +180,28 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "spirtuoz.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Spirtuoz hub API",
+    "DESCRIPTION": (
+        "Rooms for Spirtuoz Party: the Host App registers and closes them with HOST_SECRET, "
+        "the Mini App looks them up and loads players' avatars. Every error is "
+        '`{"error": "<message>"}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "hostSecret": {"type": "apiKey", "in": "header", "name": "X-Host-Secret"},
+            "hostBearer": {"type": "http", "scheme": "bearer"},
+        }
+    },
+    # Swagger UI's files come from the hub itself (WhiteNoise), not from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # Every cache use (avatars, and later throttling) must be shared by all server workers,

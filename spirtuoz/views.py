@@ -1,13 +1,23 @@
 """Views of the project itself rather than of one app."""
 
 from django.db import DatabaseError, connection
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from spirtuoz.api import error
+from spirtuoz.schema import errors
 
 
+@extend_schema(
+    summary="Health check (the database answers)",
+    tags=["Operations"],
+    responses={
+        200: inline_serializer("Health", {"status": serializers.ChoiceField(["ok"])}),
+        **errors(503, s503="The database is unavailable."),
+    },
+)
 @api_view(["GET"])
 def healthz(request):
     try:

@@ -18,7 +18,8 @@ from django.conf import settings
 print(json.dumps({name: getattr(settings, name) for name in (
     "DEBUG", "HOST_SECRET", "BOT_TOKEN", "PUBLIC_URL", "FILE_API_URL", "HOST", "PORT",
     "ROOM_TTL_SECONDS", "ALLOWED_HOSTS", "SECRET_KEY", "AVATAR_CACHE_SECONDS",
-    "AVATAR_MISS_CACHE_SECONDS", "AVATAR_STALE_SECONDS",
+    "AVATAR_MISS_CACHE_SECONDS", "AVATAR_STALE_SECONDS", "CORS_ALLOWED_ORIGINS",
+    "CORS_ALLOW_ALL_ORIGINS",
 )} | {"CACHE": settings.CACHES["default"]["BACKEND"],
       "CACHE_LOCATION": settings.CACHES["default"]["LOCATION"],
       "DATABASE": settings.DATABASES["default"]["NAME"],
@@ -76,6 +77,8 @@ class TestSettings:
             "AVATAR_CACHE_SECONDS": 3600,
             "AVATAR_MISS_CACHE_SECONDS": 600,
             "AVATAR_STALE_SECONDS": 86400,
+            "CORS_ALLOWED_ORIGINS": [],
+            "CORS_ALLOW_ALL_ORIGINS": True,
         }
 
     def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off(self):
@@ -118,6 +121,14 @@ class TestSettings:
 
         assert loaded["DATABASE"] == "hub"
 
+    def test_cors_allowed_origins_narrow_who_may_read_the_mini_app_endpoints(self):
+        loaded = settings_with(
+            SECRET_KEY="k", CORS_ALLOWED_ORIGINS="https://a.vercel.app, https://b.example"
+        )
+
+        assert loaded["CORS_ALLOWED_ORIGINS"] == ["https://a.vercel.app", "https://b.example"]
+        assert loaded["CORS_ALLOW_ALL_ORIGINS"] is False
+
     def test_redis_url_puts_the_shared_cache_on_redis(self):
         loaded = settings_with(SECRET_KEY="k", REDIS_URL="redis://cache.internal:6379/0")
 
@@ -150,7 +161,7 @@ class TestSettings:
             "SECRET_KEY", "HOST_SECRET", "BOT_TOKEN", "PUBLIC_URL", "FILE_API_URL",
             "DATABASE_URL", "DEBUG", "ALLOWED_HOSTS", "HOST", "PORT", "ROOM_TTL_SECONDS",
             "REDIS_URL", "AVATAR_CACHE_SECONDS", "AVATAR_MISS_CACHE_SECONDS",
-            "AVATAR_STALE_SECONDS", "ENV_FILE",
+            "AVATAR_STALE_SECONDS", "CORS_ALLOWED_ORIGINS", "ENV_FILE",
         ):  # fmt: skip
             assert name in example
 

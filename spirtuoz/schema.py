@@ -1,0 +1,37 @@
+"""What the OpenAPI description (drf-spectacular) says about errors and the host secret.
+
+Every error answer has the one shape `{"error": "<message>"}`; views list which ones they give.
+"""
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+# Security schemes declared in SPECTACULAR_SETTINGS: X-Host-Secret, or a bearer token.
+HOST_AUTH = [{"hostSecret": []}, {"hostBearer": []}]
+
+ERRORS = {
+    400: "The request is malformed: bad JSON, a bad field or a bad id.",
+    403: "The host secret is missing or wrong.",
+    404: "Nothing lives here.",
+    405: "The method is not allowed on this endpoint.",
+    413: "The body is larger than 16 KiB.",
+    415: "The body is not JSON.",
+    429: "Too many requests.",
+    502: "Telegram failed or could not be reached, and no earlier copy is cached.",
+    503: "The service is unavailable or not configured; `Retry-After` may say when to retry.",
+    504: "Telegram did not answer in time, and no earlier copy is cached.",
+}
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = serializers.CharField(help_text="What went wrong, in one sentence.")
+
+
+def errors(*statuses: int, **descriptions: str) -> dict[int, OpenApiResponse]:
+    """Responses for these error statuses; `descriptions` (as `s404="..."`) override the text."""
+    return {
+        status: OpenApiResponse(
+            ErrorSerializer, description=descriptions.get(f"s{status}", ERRORS[status])
+        )
+        for status in statuses
+    }
