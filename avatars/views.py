@@ -23,7 +23,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from avatars import services
-from spirtuoz.schema import errors
+from spirtuoz.authentication import MiniAppLaunch, TelegramInitData
+from spirtuoz.schema import MINI_APP_AUTH, errors
 
 # Telegram user ids have at most 52 significant bits.
 MAX_USER_ID = 2**52 - 1
@@ -64,10 +65,14 @@ TELEGRAM_ERRORS = errors(
 
 
 class AvatarApi(APIView):
+    authentication_classes = [TelegramInitData]
+    permission_classes = [MiniAppLaunch]
+
     @extend_schema(
         summary="Where a player's avatar is",
         tags=["Mini App"],
         parameters=[USER_ID_PARAMETER],
+        auth=MINI_APP_AUTH,
         responses={
             200: inline_serializer(
                 "AvatarLocation",
@@ -78,6 +83,7 @@ class AvatarApi(APIView):
                     )
                 },
             ),
+            **errors(401),
             **TELEGRAM_ERRORS,
         },
     )

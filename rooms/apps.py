@@ -9,6 +9,7 @@ class RoomsConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(check_host_secret, checks.Tags.security)
+        checks.register(check_init_data, checks.Tags.security)
 
 
 def check_host_secret(app_configs, **kwargs) -> list[checks.CheckMessage]:
@@ -26,6 +27,19 @@ def check_host_secret(app_configs, **kwargs) -> list[checks.CheckMessage]:
                 "HOST_SECRET is shorter than 16 characters and easy to guess.",
                 hint="Use a long random value, e.g. the one `make run` writes to .env.",
                 id="rooms.W002",
+            )
+        ]
+    return []
+
+
+def check_init_data(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    if settings.REQUIRE_TELEGRAM_INIT_DATA and not settings.BOT_TOKEN:
+        return [
+            checks.Warning(
+                "REQUIRE_TELEGRAM_INIT_DATA is on but BOT_TOKEN is unset: init data cannot "
+                "be checked, so every Mini App request gets 401.",
+                hint="Set BOT_TOKEN, or turn REQUIRE_TELEGRAM_INIT_DATA off.",
+                id="rooms.W003",
             )
         ]
     return []

@@ -12,7 +12,8 @@ from rooms.serializers import (
     RoomRegisteredOutputSerializer,
     RoomRegisterInputSerializer,
 )
-from spirtuoz.schema import HOST_AUTH, errors
+from spirtuoz.authentication import MiniAppLaunch, TelegramInitData
+from spirtuoz.schema import HOST_AUTH, MINI_APP_AUTH, errors
 
 NOT_CONFIGURED = "HOST_SECRET is unset on the hub."
 CODE_PARAMETER = OpenApiParameter(
@@ -104,13 +105,17 @@ class RoomRegisterApi(RoomCloseApi):
 
 
 class RoomDetailApi(APIView):
+    authentication_classes = [TelegramInitData]
+    permission_classes = [MiniAppLaunch]
+
     @extend_schema(
         summary="Look up a live room",
         tags=["Mini App"],
         parameters=[CODE_PARAMETER],
+        auth=MINI_APP_AUTH,
         responses={
             200: RoomOutputSerializer,
-            **errors(404, s404="No live room has this code (unknown, expired or closed)."),
+            **errors(401, 404, s404="No live room has this code (unknown, expired or closed)."),
         },
     )
     def get(self, request, code: str):

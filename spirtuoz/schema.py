@@ -8,9 +8,12 @@ from rest_framework import serializers
 
 # Security schemes declared in SPECTACULAR_SETTINGS: X-Host-Secret, or a bearer token.
 HOST_AUTH = [{"hostSecret": []}, {"hostBearer": []}]
+# The Mini App endpoints: Telegram init data, or nothing unless the hub requires it.
+MINI_APP_AUTH = [{"telegramInitData": []}, {}]
 
 ERRORS = {
     400: "The request is malformed: bad JSON, a bad field or a bad id.",
+    401: "Telegram init data is missing (when required), invalid or too old.",
     403: "The host secret is missing or wrong.",
     404: "Nothing lives here.",
     405: "The method is not allowed on this endpoint.",

@@ -28,9 +28,9 @@ def env(name: str, default: str = "") -> str:
 
 def envbool(name: str, default: str) -> bool:
     value = env(name, default).lower()
-    if value not in ("true", "false"):
-        raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
-    return value == "true"
+    if value not in ("true", "false", "1", "0"):
+        raise ImproperlyConfigured(f"{name} must be true or false (or 1 or 0), not {value!r}")
+    return value in ("true", "1")
 
 
 def envint(name: str, default: str) -> int:
@@ -197,12 +197,24 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {
             "hostSecret": {"type": "apiKey", "in": "header", "name": "X-Host-Secret"},
             "hostBearer": {"type": "http", "scheme": "bearer"},
+            "telegramInitData": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "`tma <initData>`: the Mini App's Telegram.WebApp.initData. "
+                "Required only when the hub sets REQUIRE_TELEGRAM_INIT_DATA.",
+            },
         }
     },
     # Swagger UI's files come from the hub itself (WhiteNoise), not from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
+
+# Mini App requests may carry Telegram's signed init data (`Authorization: tma ...`);
+# with REQUIRE_TELEGRAM_INIT_DATA the room lookup and avatar JSON demand it.
+REQUIRE_TELEGRAM_INIT_DATA = envbool("REQUIRE_TELEGRAM_INIT_DATA", "false")
+TELEGRAM_INIT_DATA_MAX_AGE = envint("TELEGRAM_INIT_DATA_MAX_AGE", str(24 * 60 * 60))
 
 # Every cache use (avatars, and later throttling) must be shared by all server workers,
 # or each would ask Telegram again: the database cache in the hub's own database by

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rooms.apps import check_host_secret
+from rooms.apps import check_host_secret, check_init_data
 from spirtuoz.envfile import render, write_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -93,6 +93,10 @@ class TestSettings:
         assert loaded["DEBUG"] is True
         assert loaded["SECRET_KEY"].startswith("django-insecure-")
 
+    def test_it_takes_1_and_0_for_true_and_false(self):
+        assert settings_with(SECRET_KEY="k", DEBUG="1")["DEBUG"] is True
+        assert settings_with(SECRET_KEY="k", DEBUG="0")["DEBUG"] is False
+
     def test_it_rejects_a_debug_value_other_than_true_or_false(self):
         result = load_settings(SECRET_KEY="k", DEBUG="yes")
 
@@ -161,7 +165,8 @@ class TestSettings:
             "SECRET_KEY", "HOST_SECRET", "BOT_TOKEN", "PUBLIC_URL", "FILE_API_URL",
             "DATABASE_URL", "DEBUG", "ALLOWED_HOSTS", "HOST", "PORT", "ROOM_TTL_SECONDS",
             "REDIS_URL", "AVATAR_CACHE_SECONDS", "AVATAR_MISS_CACHE_SECONDS",
-            "AVATAR_STALE_SECONDS", "CORS_ALLOWED_ORIGINS", "ENV_FILE",
+            "AVATAR_STALE_SECONDS", "CORS_ALLOWED_ORIGINS", "REQUIRE_TELEGRAM_INIT_DATA",
+            "TELEGRAM_INIT_DATA_MAX_AGE", "ENV_FILE",
         ):  # fmt: skip
             assert name in example
 
@@ -228,3 +233,15 @@ class TestSystemChecks:
         settings.HOST_SECRET = "x" * 32
 
         assert check_host_secret(None) == []
+
+    def test_it_warns_when_init_data_is_required_but_cannot_be_checked(self, settings):
+        settings.REQUIRE_TELEGRAM_INIT_DATA = True
+        settings.BOT_TOKEN = ""
+
+        assert [message.id for message in check_init_data(None)] == ["rooms.W003"]
+
+    def test_it_is_quiet_when_init_data_can_be_checked(self, settings):
+        settings.REQUIRE_TELEGRAM_INIT_DATA = True
+        settings.BOT_TOKEN = "42:TOKEN"
+
+        assert check_init_data(None) == []
