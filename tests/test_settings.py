@@ -150,7 +150,7 @@ class TestSettings:
             "SECRET_KEY", "HOST_SECRET", "BOT_TOKEN", "PUBLIC_URL", "FILE_API_URL",
             "DATABASE_URL", "DEBUG", "ALLOWED_HOSTS", "HOST", "PORT", "ROOM_TTL_SECONDS",
             "REDIS_URL", "AVATAR_CACHE_SECONDS", "AVATAR_MISS_CACHE_SECONDS",
-            "AVATAR_STALE_SECONDS", "ENV_FILE",
+            "AVATAR_STALE_SECONDS", "SECURE_HSTS_SECONDS", "ENV_FILE",
         ):  # fmt: skip
             assert name in example
 
