@@ -243,8 +243,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "filters": {"redact_secrets": {"()": "spirtuoz.logs.RedactSecrets"}},
     "handlers": {
+        # stdout, which Render (like most hosts) collects as the service's log.
         "console": {
             "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
             "formatter": "plain",
             "filters": ["redact_secrets"],
         }
