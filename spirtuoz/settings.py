@@ -204,7 +204,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "spirtuoz",
+            # Hubs sharing one Redis (production and staging, or test runs) need their own.
+            "KEY_PREFIX": env("REDIS_KEY_PREFIX", "spirtuoz"),
         }
     }
 else:
