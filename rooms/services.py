@@ -1,14 +1,18 @@
-"""Writes to the room store: register, close and purge rooms."""
+"""Writes to the room store: register, close and purge rooms. Each outcome is logged."""
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rooms.models import Room, RoomQuerySet
+
+logger = logging.getLogger(__name__)
 
 # Four letters without the look-alikes I, L and O (1, 0), read out loud across a party.
 ALLOCATED_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -38,7 +42,19 @@ def room_register(*, code: str | None, ws_url: str, app_url: str) -> Registratio
     or was closed starts a new room.
     """
     if code is not None:
-        return _room_save(code=code.upper(), ws_url=ws_url, app_url=app_url, replace=True)
+        registration = _room_save(code=code.upper(), ws_url=ws_url, app_url=app_url, replace=True)
+    else:
+        registration = _room_save_under_a_fresh_code(ws_url=ws_url, app_url=app_url)
+    logger.info(
+        "room %s %s: ws_url %s",
+        registration.room.code,
+        "registered (new)" if registration.created else "re-registered",
+        _loggable_url(ws_url),
+    )
+    return registration
+
+
+def _room_save_under_a_fresh_code(*, ws_url: str, app_url: str) -> Registration:
     for _ in range(ALLOCATION_ATTEMPTS):
         fresh = "".join(
             secrets.choice(ALLOCATED_CODE_ALPHABET) for _ in range(ALLOCATED_CODE_LENGTH)
@@ -47,7 +63,14 @@ def room_register(*, code: str | None, ws_url: str, app_url: str) -> Registratio
             return _room_save(code=fresh, ws_url=ws_url, app_url=app_url, replace=False)
         except _CodeTaken:
             continue
+    logger.warning("no free room code: %d random codes were all live rooms", ALLOCATION_ATTEMPTS)
     raise NoFreeRoomCode
+
+
+def _loggable_url(url: str) -> str:
+    """The URL without user info, query or fragment, where a Host App might put a token."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment="").geturl()
 
 
 def _room_save(*, code: str, ws_url: str, app_url: str, replace: bool) -> Registration:
@@ -92,11 +115,15 @@ def rooms_close(*, rooms: RoomQuerySet) -> int:
 
 
 def room_close(*, code: str) -> bool:
-    """Close the live room `code` (any case); False when there is none."""
-    return rooms_close(rooms=Room.objects.filter(code=code.upper())) > 0
+    """Close the live room `code` (any case) for its host; False when there is none."""
+    closed = rooms_close(rooms=Room.objects.filter(code=code.upper())) > 0
+    if closed:
+        logger.info("room %s closed by its host", code.upper())
+    return closed
 
 
 def rooms_purge() -> int:
     """Delete every expired or closed room; returns how many were deleted."""
     deleted, _ = Room.objects.ended().delete()
+    logger.info("purged %d expired or closed room(s)", deleted)
     return deleted

@@ -66,11 +66,14 @@ ROOM_TTL_SECONDS = envint("ROOM_TTL_SECONDS", str(12 * 60 * 60))
 if ROOM_TTL_SECONDS <= 0:
     raise ImproperlyConfigured("ROOM_TTL_SECONDS must be greater than zero")
 
+# Served over HTTPS, i.e. deployed: this alone turns on the production-only protections
+# below, so that `make run` on http://127.0.0.1:3000 works without them.
+SERVED_OVER_HTTPS = PUBLIC_URL.startswith("https://")
 _public_host = urlsplit(PUBLIC_URL).hostname if PUBLIC_URL else None
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS") or [
     host for host in ("localhost", "127.0.0.1", "[::1]", _public_host) if host
 ]
-CSRF_TRUSTED_ORIGINS = [PUBLIC_URL] if PUBLIC_URL.startswith("https://") else []
+CSRF_TRUSTED_ORIGINS = [PUBLIC_URL] if SERVED_OVER_HTTPS else []
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -159,9 +162,23 @@ STORAGES = {
 
 # Render (and most hosts) terminate TLS in a proxy that says so in this header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Secure cookies only when the hub is served over HTTPS: the admin must still log in
-# on http://127.0.0.1:3000 under `make run`.
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PUBLIC_URL.startswith("https://")
+# Secure cookies, redirects to https and HSTS only when the hub is served over HTTPS:
+# the admin must still log in on http://127.0.0.1:3000 under `make run`.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SERVED_OVER_HTTPS
+SECURE_SSL_REDIRECT = SERVED_OVER_HTTPS
+# Render sends its health checks to each instance itself, and documents no
+# X-Forwarded-Proto on them: they may arrive as plain http. Render counts a 3xx as healthy,
+# so a redirect would not fail them but hollow them out: the database would go unchecked.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# HSTS, sent only on https responses. includeSubDomains and preload concern no other site
+# on the documented deploy (<service>.onrender.com); the README says what they mean for a
+# bare domain of your own.
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", str(365 * 24 * 60 * 60))
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured("SECURE_HSTS_SECONDS must be zero or greater")
+if not SERVED_OVER_HTTPS:
+    SECURE_HSTS_SECONDS = 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -225,7 +242,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "spirtuoz",
+            # Hubs sharing one Redis (production and staging, or test runs) need their own.
+            "KEY_PREFIX": env("REDIS_KEY_PREFIX", "spirtuoz"),
         }
     }
 else:
@@ -264,8 +282,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "filters": {"redact_secrets": {"()": "spirtuoz.logs.RedactSecrets"}},
     "handlers": {
+        # stdout, which Render (like most hosts) collects as the service's log.
         "console": {
             "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
             "formatter": "plain",
             "filters": ["redact_secrets"],
         }

@@ -72,18 +72,25 @@ def fake_telegram(settings, django_db_blocker):
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 
 
+def redis_or_skip():
+    """A client of the test Redis; skips the test when none runs, unless REQUIRE_REDIS=true."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        if os.environ.get("REQUIRE_REDIS") == "true":
+            raise
+        pytest.skip(f"no Redis at {REDIS_TEST_URL} (.ci/run starts one and requires it)")
+    return client
+
+
 @pytest.fixture(params=["database", "redis"])
 def shared_cache(request, settings):
     """Each of the two shared caches the hub supports: the database's, and Redis."""
     if request.param == "redis":
-        import redis
-
-        try:
-            redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1).ping()
-        except redis.RedisError:
-            if os.environ.get("REQUIRE_REDIS") == "true":
-                raise
-            pytest.skip(f"no Redis at {REDIS_TEST_URL} (.ci/run starts one and requires it)")
+        redis_or_skip()
         settings.CACHES = {
             "default": {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",

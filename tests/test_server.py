@@ -202,19 +202,34 @@ class TestGunicorn:
         }
         assert len(workers) == 2
 
-    def test_it_logs_no_secret(self, gunicorn, telegram):
+    def test_it_logs_what_happened_and_no_secret(self, gunicorn, telegram):
         http(
             "POST",
             f"{gunicorn.url}/api/host/rooms/register",
-            {"room_code": "LOGS", "ws_url": "x", "app_url": "y", "host_secret": HOST_SECRET},
+            {
+                "room_code": "LOGS",
+                "ws_url": "wss://logs.example/ws",
+                "app_url": "https://a.example",
+                "host_secret": HOST_SECRET,
+            },
         )
         http("DELETE", f"{gunicorn.url}/api/host/rooms/LOGS", **{"X-Host-Secret": "wrong"})
+        http("DELETE", f"{gunicorn.url}/api/host/rooms/LOGS", **{"X-Host-Secret": HOST_SECRET})
         telegram.fail("getUserProfilePhotos", 401, "Unauthorized")
         status, _, _ = http("GET", f"{gunicorn.url}/api/users/1002/avatar")
         telegram.heal()
 
         log = gunicorn.log.read_text()
         assert status == 502
+        assert (
+            " INFO rooms.services: room LOGS registered (new): ws_url wss://logs.example/ws\n"
+            in log
+        )
+        assert (
+            " WARNING rooms.permissions: host auth refused (wrong secret): "
+            "DELETE /api/host/rooms/LOGS from 127.0.0.1\n"
+        ) in log
+        assert " INFO rooms.services: room LOGS closed by its host\n" in log
         assert "avatar lookup for user 1002 failed" in log
         assert HOST_SECRET not in log
         assert "gunicorn-test-secret-key" not in log

@@ -22,6 +22,7 @@ print(json.dumps({name: getattr(settings, name) for name in (
     "CORS_ALLOW_ALL_ORIGINS",
 )} | {"CACHE": settings.CACHES["default"]["BACKEND"],
       "CACHE_LOCATION": settings.CACHES["default"]["LOCATION"],
+      "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
       "DATABASE": settings.DATABASES["default"]["NAME"],
       "CONN_MAX_AGE": settings.DATABASES["default"]["CONN_MAX_AGE"],
       "CONN_HEALTH_CHECKS": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"]}))
@@ -74,6 +75,7 @@ class TestSettings:
             "CONN_HEALTH_CHECKS": True,
             "CACHE": "django.core.cache.backends.db.DatabaseCache",
             "CACHE_LOCATION": "spirtuoz_cache",
+            "CACHE_KEY_PREFIX": "",
             "AVATAR_CACHE_SECONDS": 3600,
             "AVATAR_MISS_CACHE_SECONDS": 600,
             "AVATAR_STALE_SECONDS": 86400,
@@ -138,6 +140,14 @@ class TestSettings:
 
         assert loaded["CACHE"] == "django.core.cache.backends.redis.RedisCache"
         assert loaded["CACHE_LOCATION"] == "redis://cache.internal:6379/0"
+        assert loaded["CACHE_KEY_PREFIX"] == "spirtuoz"
+
+    def test_redis_key_prefix_separates_hubs_sharing_one_redis(self):
+        loaded = settings_with(
+            SECRET_KEY="k", REDIS_URL="redis://cache.internal:6379/0", REDIS_KEY_PREFIX="staging"
+        )
+
+        assert loaded["CACHE_KEY_PREFIX"] == "staging"
 
     def test_it_reads_the_env_file_and_the_environment_wins(self, tmp_path):
         env_file = tmp_path / ".env"
@@ -164,9 +174,9 @@ class TestSettings:
         for name in (
             "SECRET_KEY", "HOST_SECRET", "BOT_TOKEN", "PUBLIC_URL", "FILE_API_URL",
             "DATABASE_URL", "DEBUG", "ALLOWED_HOSTS", "HOST", "PORT", "ROOM_TTL_SECONDS",
-            "REDIS_URL", "AVATAR_CACHE_SECONDS", "AVATAR_MISS_CACHE_SECONDS",
-            "AVATAR_STALE_SECONDS", "CORS_ALLOWED_ORIGINS", "REQUIRE_TELEGRAM_INIT_DATA",
-            "TELEGRAM_INIT_DATA_MAX_AGE", "ENV_FILE",
+            "REDIS_URL", "REDIS_KEY_PREFIX", "AVATAR_CACHE_SECONDS", "AVATAR_MISS_CACHE_SECONDS",
+            "AVATAR_STALE_SECONDS", "SECURE_HSTS_SECONDS", "CORS_ALLOWED_ORIGINS",
+            "REQUIRE_TELEGRAM_INIT_DATA", "TELEGRAM_INIT_DATA_MAX_AGE", "ENV_FILE",
         ):  # fmt: skip
             assert name in example
 
