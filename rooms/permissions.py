@@ -9,6 +9,9 @@ import logging
 from django.conf import settings
 from rest_framework import exceptions, permissions, status
 
+from spirtuoz.api import RateLimited
+from spirtuoz.ratelimit import client_address, limit_hit, limit_wait
+
 logger = logging.getLogger(__name__)
 
 
@@ -19,7 +22,9 @@ class HostRegistrationNotConfigured(exceptions.APIException):
 
 class HostSecret(permissions.BasePermission):
     """The request carries HOST_SECRET in `X-Host-Secret`, `Authorization: Bearer`, or the
-    JSON body's `host_secret`. With no HOST_SECRET on the server nobody gets in."""
+    JSON body's `host_secret`. With no HOST_SECRET on the server nobody gets in.
+    A client that failed HOST_AUTH_FAIL_RATE times gets 429 until its window passes, even
+    with the right secret, so that guessing cannot go on."""
 
     message = "invalid host secret"
 
@@ -28,12 +33,24 @@ class HostSecret(permissions.BasePermission):
         if not expected:
             _log_refusal(request, "HOST_SECRET is not set on the hub")
             raise HostRegistrationNotConfigured
+        limit = {
+            "scope": "host-auth-fail",
+            "client": client_address(request),
+            "rate": settings.HOST_AUTH_FAIL_RATE,
+        }
+        wait = limit_wait(**limit)
+        if wait is not None:
+            _log_refusal(request, "too many failed attempts")
+            raise RateLimited(
+                f"too many wrong host secrets from this address; try again in {wait} s", wait
+            )
         given = _secret_from(request)
+        if given and hmac.compare_digest(given.encode(), expected.encode()):
+            return True
+        limit_hit(**limit)
         if not given:
             _log_refusal(request, "no secret sent")
             raise exceptions.PermissionDenied("host secret required")
-        if hmac.compare_digest(given.encode(), expected.encode()):
-            return True
         _log_refusal(request, "wrong secret")
         return False
 
@@ -44,16 +61,8 @@ def _log_refusal(request, reason: str) -> None:
         reason,
         request.method,
         request.path,
-        _client_address(request),
+        client_address(request),
     )
-
-
-def _client_address(request) -> str:
-    """Where the request came from. Behind Render's proxy that is X-Forwarded-For, the client
-    first (as the client and Cloudflare gave it: the client can prepend anything); else the
-    peer's address."""
-    forwarded = request.headers.get("X-Forwarded-For", "").strip()
-    return forwarded or request.META.get("REMOTE_ADDR", "unknown")
 
 
 def _secret_from(request) -> str:

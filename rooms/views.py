@@ -1,5 +1,6 @@
 """The room endpoints: the Host App registers and closes rooms, the Mini App looks them up."""
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -12,7 +13,9 @@ from rooms.serializers import (
     RoomRegisteredOutputSerializer,
     RoomRegisterInputSerializer,
 )
+from spirtuoz.api import RateLimited
 from spirtuoz.authentication import MiniAppLaunch, TelegramInitData
+from spirtuoz.ratelimit import client_address, limit_hit, limit_wait
 from spirtuoz.schema import HOST_AUTH, MINI_APP_AUTH, errors
 
 NOT_CONFIGURED = "HOST_SECRET is unset on the hub."
@@ -25,7 +28,7 @@ CODE_PARAMETER = OpenApiParameter(
 )
 CLOSE_RESPONSES = {
     204: OpenApiResponse(description="The room is closed."),
-    **errors(403, 404, 503, s404="No live room has this code.", s503=NOT_CONFIGURED),
+    **errors(403, 404, 429, 503, s404="No live room has this code.", s503=NOT_CONFIGURED),
 }
 
 
@@ -80,6 +83,7 @@ class RoomRegisterApi(RoomCloseApi):
                 403,
                 413,
                 415,
+                429,
                 503,
                 s503=f"{NOT_CONFIGURED} Or no free room code was found.",
             ),
@@ -115,11 +119,24 @@ class RoomDetailApi(APIView):
         auth=MINI_APP_AUTH,
         responses={
             200: RoomOutputSerializer,
-            **errors(401, 404, s404="No live room has this code (unknown, expired or closed)."),
+            **errors(
+                401, 404, 429, s404="No live room has this code (unknown, expired or closed)."
+            ),
         },
     )
     def get(self, request, code: str):
+        # Only misses count, so a room full of players looking up their room is never
+        # limited; past the limit every lookup waits, or codes could still be walked.
+        limit = {
+            "scope": "room-lookup-miss",
+            "client": client_address(request),
+            "rate": settings.ROOM_LOOKUP_MISS_RATE,
+        }
+        wait = limit_wait(**limit)
+        if wait is not None:
+            raise RateLimited(f"too many lookups of unknown rooms; try again in {wait} s", wait)
         room = selectors.room_get_live(code=code)
         if room is None:
+            limit_hit(**limit)
             raise RoomNotFound
         return Response(RoomOutputSerializer(room).data)

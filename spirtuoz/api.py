@@ -22,6 +22,16 @@ class RequestTooLarge(exceptions.APIException):
     default_detail = "request body is too large"
 
 
+class RateLimited(exceptions.APIException):
+    """429 with Retry-After (DRF sends `wait` as that header)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, message: str, wait: int):
+        super().__init__(message)
+        self.wait = wait
+
+
 class LimitedJSONParser(JSONParser):
     """JSON parser that refuses bodies over `API_MAX_BODY_BYTES` before decoding them."""
 

@@ -19,7 +19,8 @@ ERRORS = {
     405: "The method is not allowed on this endpoint.",
     413: "The body is larger than 16 KiB.",
     415: "The body is not JSON.",
-    429: "Too many requests.",
+    429: "Too many mistakes from this address (unknown rooms or wrong host secrets); "
+    "`Retry-After` says when to try again.",
     502: "Telegram failed or could not be reached, and no earlier copy is cached.",
     503: "The service is unavailable or not configured; `Retry-After` may say when to retry.",
     504: "Telegram did not answer in time, and no earlier copy is cached.",

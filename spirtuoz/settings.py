@@ -233,6 +233,24 @@ SPECTACULAR_SETTINGS = {
 REQUIRE_TELEGRAM_INIT_DATA = envbool("REQUIRE_TELEGRAM_INIT_DATA", "false")
 TELEGRAM_INIT_DATA_MAX_AGE = envint("TELEGRAM_INIT_DATA_MAX_AGE", str(24 * 60 * 60))
 
+
+# Limits on mistakes per client (see spirtuoz/ratelimit.py): lookups of rooms that do not
+# exist, and wrong host secrets. "N/second|minute|hour|day", or "off".
+def envrate(name: str, default: str):
+    from spirtuoz.ratelimit import Rate
+
+    try:
+        return Rate.parse(env(name, default))
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: {error}") from None
+
+
+ROOM_LOOKUP_MISS_RATE = envrate("ROOM_LOOKUP_MISS_RATE", "30/minute")
+HOST_AUTH_FAIL_RATE = envrate("HOST_AUTH_FAIL_RATE", "10/minute")
+# How many proxies in front of the hub append to X-Forwarded-For (1 on Render). 0: none, and
+# the header is ignored, so clients cannot forge their address.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
+
 # Every cache use (avatars, and later throttling) must be shared by all server workers,
 # or each would ask Telegram again: the database cache in the hub's own database by
 # default (`manage.py createcachetable` creates its table), Redis when REDIS_URL is set.

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_server import Gunicorn, free_port, hub_environment, manage
+from tests.test_server import Gunicorn, free_port, hub_environment, manage, prepare_like_make_run
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PUBLIC_HOST = "hub.example.test"
@@ -95,9 +95,8 @@ def hub_database(tmp_path_factory):
         "DJANGO_SUPERUSER_PASSWORD": "operator-password-0123",
         "DJANGO_SUPERUSER_EMAIL": "operator@example.test",
     }
-    manage(environment, "migrate", "--noinput", "--verbosity", "0")
+    prepare_like_make_run(environment)
     manage(environment, "createsuperuser", "--noinput", "--verbosity", "0")
-    manage(environment, "collectstatic", "--noinput", "--verbosity", "0")
     return folder, database_url
 
 

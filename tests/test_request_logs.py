@@ -149,7 +149,8 @@ class TestRequestLogs:
             )
         ]
 
-    def test_behind_a_proxy_the_forwarded_addresses_are_logged(self, api, logged):
+    def test_behind_a_trusted_proxy_the_address_it_saw_is_logged(self, api, logged, settings):
+        settings.TRUSTED_PROXY_COUNT = 1
         api.delete(
             "/api/host/rooms/ABCD",
             HTTP_X_HOST_SECRET="a-wrong-guess-42",
@@ -158,8 +159,19 @@ class TestRequestLogs:
         )
 
         assert [message for _, _, message in logged()] == [
-            "host auth refused (wrong secret): DELETE /api/host/rooms/ABCD "
-            "from 203.0.113.7, 104.22.17.40"
+            "host auth refused (wrong secret): DELETE /api/host/rooms/ABCD from 104.22.17.40"
+        ]
+
+    def test_without_a_trusted_proxy_a_forwarded_header_is_ignored(self, api, logged):
+        api.delete(
+            "/api/host/rooms/ABCD",
+            HTTP_X_HOST_SECRET="a-wrong-guess-42",
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+            REMOTE_ADDR="10.21.157.68",
+        )
+
+        assert [message for _, _, message in logged()] == [
+            "host auth refused (wrong secret): DELETE /api/host/rooms/ABCD from 10.21.157.68"
         ]
 
     def test_a_hub_without_host_secret_logs_why_it_refuses(self, register, logged, settings):

@@ -92,6 +92,13 @@ def manage(environment: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=environment, check=True)
 
 
+def prepare_like_make_run(environment: dict[str, str]) -> None:
+    """What `make run` does before it starts gunicorn."""
+    manage(environment, "migrate", "--noinput", "--verbosity", "0")
+    manage(environment, "createcachetable")
+    manage(environment, "collectstatic", "--noinput", "--verbosity", "0")
+
+
 class Gunicorn:
     def __init__(self, environment: dict[str, str], log: Path):
         self.url = f"http://127.0.0.1:{environment['PORT']}"
@@ -133,9 +140,7 @@ def gunicorn(tmp_path_factory, telegram):
         "FILE_API_URL": telegram.url,
         "BOT_TOKEN": telegram.token,
     }
-    manage(environment, "migrate", "--noinput", "--verbosity", "0")
-    manage(environment, "createcachetable")
-    manage(environment, "collectstatic", "--noinput", "--verbosity", "0")
+    prepare_like_make_run(environment)
     server = Gunicorn(environment, folder / "gunicorn.log")
     yield server
     server.stop()

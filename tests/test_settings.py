@@ -95,6 +95,15 @@ class TestSettings:
         assert loaded["DEBUG"] is True
         assert loaded["SECRET_KEY"].startswith("django-insecure-")
 
+    def test_it_rejects_a_rate_it_cannot_read(self):
+        result = load_settings(SECRET_KEY="k", ROOM_LOOKUP_MISS_RATE="lots")
+
+        assert result.returncode != 0
+        assert (
+            "ROOM_LOOKUP_MISS_RATE: 'lots' is not a rate such as 30/minute, or off"
+            in result.stderr
+        )
+
     def test_it_takes_1_and_0_for_true_and_false(self):
         assert settings_with(SECRET_KEY="k", DEBUG="1")["DEBUG"] is True
         assert settings_with(SECRET_KEY="k", DEBUG="0")["DEBUG"] is False
@@ -176,7 +185,8 @@ class TestSettings:
             "DATABASE_URL", "DEBUG", "ALLOWED_HOSTS", "HOST", "PORT", "ROOM_TTL_SECONDS",
             "REDIS_URL", "REDIS_KEY_PREFIX", "AVATAR_CACHE_SECONDS", "AVATAR_MISS_CACHE_SECONDS",
             "AVATAR_STALE_SECONDS", "SECURE_HSTS_SECONDS", "CORS_ALLOWED_ORIGINS",
-            "REQUIRE_TELEGRAM_INIT_DATA", "TELEGRAM_INIT_DATA_MAX_AGE", "ENV_FILE",
+            "REQUIRE_TELEGRAM_INIT_DATA", "TELEGRAM_INIT_DATA_MAX_AGE", "ROOM_LOOKUP_MISS_RATE",
+            "HOST_AUTH_FAIL_RATE", "TRUSTED_PROXY_COUNT", "ENV_FILE",
         ):  # fmt: skip
             assert name in example
 
