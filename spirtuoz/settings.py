@@ -143,6 +143,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The languages players are answered in (the /join page by Accept-Language); anything else
+# gets English. Each app keeps its catalogue in <app>/locale/.
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
