@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 # Apps with their own translation catalogue in <app>/locale/.
-TRANSLATED_APPS := rooms
+TRANSLATED_APPS := rooms telegrambot
 
 .PHONY: run test lint messages check-python clean
 

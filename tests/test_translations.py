@@ -21,8 +21,11 @@ def name(path: Path) -> str:
 
 
 class TestTranslations:
-    def test_the_join_page_has_a_russian_catalogue(self):
-        assert [name(path) for path in CATALOGUES] == ["rooms/locale/ru/LC_MESSAGES/django.po"]
+    def test_the_bot_and_the_join_page_have_russian_catalogues(self):
+        assert [name(path) for path in CATALOGUES] == [
+            "rooms/locale/ru/LC_MESSAGES/django.po",
+            "telegrambot/locale/ru/LC_MESSAGES/django.po",
+        ]
 
     @pytest.mark.parametrize("source", CATALOGUES, ids=name)
     def test_the_compiled_catalogue_matches_its_source(self, source):
