@@ -5,6 +5,7 @@ from spirtuoz.views import healthz
 
 urlpatterns = [
     path("", include("rooms.urls")),
+    path("", include("telegrambot.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

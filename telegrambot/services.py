@@ -1,9 +1,11 @@
-"""What the bot changes on Telegram's side: its command menu."""
+"""What the bot changes on Telegram's side: its command menu and its webhook."""
 
 from django.conf import settings
+from django.urls import reverse
 from telegram import Bot, Update
 
 from telegrambot import replies
+from telegrambot.modes import webhook_secret_token
 
 # The bot reads messages only; asking for nothing else spares Telegram and the hub the rest.
 ALLOWED_UPDATES = [Update.MESSAGE]
@@ -18,3 +20,20 @@ async def bot_commands_set(*, bot: Bot) -> None:
             replies.commands(language=language),
             language_code=None if language == default else language,
         )
+
+
+def webhook_url() -> str:
+    return settings.PUBLIC_URL + reverse("telegram-webhook")
+
+
+async def bot_webhook_set(*, bot: Bot) -> str:
+    """Have Telegram post updates to this hub's webhook, with the derived secret token."""
+    url = webhook_url()
+    await bot.set_webhook(
+        url, secret_token=webhook_secret_token(), allowed_updates=ALLOWED_UPDATES
+    )
+    return url
+
+
+async def bot_webhook_delete(*, bot: Bot) -> None:
+    await bot.delete_webhook()
