@@ -83,6 +83,9 @@ def hub_environment(database_url: str, port: int) -> dict[str, str]:
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
+        # A developer's own bot must not start polling from the tests.
+        "BOT_TOKEN": "",
+        "TELEGRAM_WEBHOOK_SECRET": "",
     }
 
 
@@ -131,6 +134,7 @@ class TestGunicorn:
 
         assert f"listening on {gunicorn.url}" in log
         assert "manage.py createsuperuser" in log
+        assert "Telegram bot: not started (BOT_TOKEN is not set); the hub runs without it" in log
 
     def test_it_serves_the_api(self, gunicorn):
         status, _, _ = http(
