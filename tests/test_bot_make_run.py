@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from telegrambot import beside_web
-from tests.bot_process import PUBLIC_URL
+from tests.bot_process import PUBLIC_URL, live_database_url
 from tests.conftest import HOST_SECRET
 from tests.fake_telegram import FakeTelegram
-from tests.test_server import Gunicorn, free_port, http, hub_environment, manage
+from tests.test_server import Gunicorn, free_port, http, hub_environment
 
 
 def redirect_of(url: str) -> tuple[int, str | None]:
@@ -28,15 +28,15 @@ def redirect_of(url: str) -> tuple[int, str | None]:
 
 
 class TestMakeRunWithTheBot:
+    @pytest.mark.django_db(transaction=True)
     def test_a_player_joins_a_hosts_room_and_both_stop_together(self, tmp_path):
         fake = FakeTelegram().start()
-        environment = hub_environment(f"sqlite:///{tmp_path / 'db.sqlite3'}", free_port())
+        environment = hub_environment(live_database_url(), free_port())
         environment |= {
             "BOT_TOKEN": fake.token,
             "FILE_API_URL": fake.url,
             "PUBLIC_URL": PUBLIC_URL,
         }
-        manage(environment, "migrate", "--noinput", "--verbosity", "0")
         server = Gunicorn(environment, tmp_path / "gunicorn.log")
         try:
             fake.wait_for_call("getUpdates", timeout=30)

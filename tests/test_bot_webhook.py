@@ -15,8 +15,6 @@ SECRET = "Gq3+k/Zr9=webhook secret"
 SECRET_TOKEN = hashlib.sha256(SECRET.encode()).hexdigest()
 PUBLIC_URL = "https://hub.example"
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 
 @pytest.fixture
 def fake(fake_telegram, settings):
@@ -45,6 +43,8 @@ def replies_to(fake, update: dict) -> list[dict]:
     return [c.params for c in fake.calls_to("sendMessage") if c.params["chat_id"] == chat_id]
 
 
+# The bot reads rooms from its own thread, which sees only committed data.
+@pytest.mark.django_db(transaction=True)
 class TestWebhook:
     def test_a_live_room_gets_its_mini_app_button(self, fake, post):
         open_room("ABCD")
