@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint check-python clean
+# Apps with their own translation catalogue in <app>/locale/.
+TRANSLATED_APPS := rooms telegrambot
+
+.PHONY: run test lint messages check-python clean
 
 run: $(VENV)/.runtime-installed
 	$(BIN)/python -m spirtuoz.envfile
@@ -19,6 +22,14 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	ENV_FILE= SECRET_KEY=lint HOST_SECRET=lint-placeholder-secret $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Refresh the catalogues from the code, then compile them. Needs GNU gettext (msgfmt); the
+# compiled .mo files are committed, so `make run` and deployments never need it.
+messages: $(VENV)/.dev-installed
+	for app in $(TRANSLATED_APPS); do \
+		(cd $$app && ENV_FILE= SECRET_KEY=messages ../$(BIN)/python ../manage.py makemessages --all --no-location \
+			&& ENV_FILE= SECRET_KEY=messages ../$(BIN)/python ../manage.py compilemessages) || exit 1; \
+	done
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; run make PYTHON=python3.12 ...")'

@@ -1,6 +1,8 @@
 """gunicorn settings for the hub, under `make run` and in deployment alike.
 
-The address comes from Django's settings (HOST and PORT), so `.env` applies here too.
+The address comes from Django's settings (HOST and PORT), so `.env` applies here too. With
+BOT_TOKEN set and no TELEGRAM_WEBHOOK_SECRET, the master also runs the polling bot beside the
+web workers and stops it on exit (telegrambot/beside_web.py).
 """
 
 import os
@@ -8,6 +10,8 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spirtuoz.settings")
 
 from django.conf import settings
+
+from telegrambot import beside_web
 
 wsgi_app = "spirtuoz.wsgi:application"
 bind = f"{settings.HOST}:{settings.PORT}"
@@ -26,3 +30,8 @@ def when_ready(server) -> None:
         shown_host,
         settings.PORT,
     )
+    beside_web.start(server.log)
+
+
+def on_exit(server) -> None:
+    beside_web.stop(server.log)

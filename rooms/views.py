@@ -1,6 +1,14 @@
-"""The room endpoints: the Host App registers and closes rooms, the Mini App looks them up."""
+"""The room endpoints: the Host App registers and closes rooms, the Mini App looks them up,
+and players' join buttons land on /join/<code>."""
 
 from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_safe
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -13,6 +21,7 @@ from rooms.serializers import (
     RoomRegisteredOutputSerializer,
     RoomRegisterInputSerializer,
 )
+from rooms.validators import ROOM_CODE_RE
 from spirtuoz.api import RateLimited
 from spirtuoz.authentication import MiniAppLaunch, TelegramInitData
 from spirtuoz.ratelimit import client_address, limit_hit, limit_wait
@@ -140,3 +149,30 @@ class RoomDetailApi(APIView):
             limit_hit(**limit)
             raise RoomNotFound
         return Response(RoomOutputSerializer(room).data)
+
+
+@require_safe
+@never_cache
+@xframe_options_exempt
+def room_join(request, code: str):
+    """Where the bot's join button leads: a 302 to the live room's current app, or a short page
+    in the player's language (Accept-Language) saying the room is gone.
+
+    The button sends players through here rather than straight to app_url, so a button sent
+    before the Host App re-registered with a new app_url still opens the right app. Never
+    cached, as app_url may change; frameable, as Telegram Web shows Mini Apps in an iframe.
+    """
+    room = selectors.room_get_live(code=code)
+    if room is not None:
+        return HttpResponseRedirect(selectors.room_join_url(room=room))
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        response = render(
+            request,
+            "rooms/join_not_found.html",
+            {"code": code.upper() if ROOM_CODE_RE.fullmatch(code) else None},
+            status=status.HTTP_404_NOT_FOUND,
+        )
+    response.headers["Content-Language"] = language
+    patch_vary_headers(response, ["Accept-Language"])
+    return response

@@ -2,12 +2,15 @@
 
 Libraries log URLs (httpx logs each Bot API request at INFO, and Bot API URLs carry the bot
 token), and an exception's text can quote a URL too. The filter sits on the console handler,
-so whatever reaches the log is redacted, whoever wrote it.
+so whatever reaches the log is redacted, whoever wrote it. The webhook's secret token, derived
+from TELEGRAM_WEBHOOK_SECRET, is a secret too.
 """
 
 import logging
 
 from django.conf import settings
+
+from telegrambot.modes import webhook_secret_token
 
 REDACTED = "[redacted]"
 SECRET_SETTINGS = ("BOT_TOKEN", "HOST_SECRET", "SECRET_KEY", "TELEGRAM_WEBHOOK_SECRET")
@@ -15,7 +18,8 @@ SECRET_SETTINGS = ("BOT_TOKEN", "HOST_SECRET", "SECRET_KEY", "TELEGRAM_WEBHOOK_S
 
 class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        secrets = [s for s in (getattr(settings, name, "") for name in SECRET_SETTINGS) if s]
+        values = [getattr(settings, name, "") for name in SECRET_SETTINGS]
+        secrets = [s for s in (*values, webhook_secret_token()) if s]
         if not secrets:
             return True
         message = record.getMessage()

@@ -57,6 +57,8 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only-key"  # noqa: S105 -- DEBUG only
 
 BOT_TOKEN = env("BOT_TOKEN")
+# Set: the bot runs in webhook mode at {PUBLIC_URL}/telegram/webhook; unset: it polls.
+TELEGRAM_WEBHOOK_SECRET = env("TELEGRAM_WEBHOOK_SECRET")
 HOST_SECRET = env("HOST_SECRET")
 PUBLIC_URL = env("PUBLIC_URL").rstrip("/")
 FILE_API_URL = env("FILE_API_URL", "https://api.telegram.org").rstrip("/")
@@ -88,6 +90,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "rooms",
     "avatars",
+    "telegrambot",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +152,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The languages players are answered in: the bot by their Telegram language, the /join page by
+# Accept-Language; anything else gets English. Each app keeps its catalogue in <app>/locale/.
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -214,6 +220,12 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {
             "hostSecret": {"type": "apiKey", "in": "header", "name": "X-Host-Secret"},
             "hostBearer": {"type": "http", "scheme": "bearer"},
+            "telegramWebhookSecret": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Telegram-Bot-Api-Secret-Token",
+                "description": "The token `setwebhook` registered with Telegram.",
+            },
             "telegramInitData": {
                 "type": "apiKey",
                 "in": "header",
@@ -309,5 +321,10 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # httpx logs every Bot API request at INFO, a long poll every few seconds: noise.
+        # Its warnings still reach the console, redacted like every other line.
+        "httpx": {"level": "WARNING"},
+    },
 }

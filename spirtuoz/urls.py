@@ -7,6 +7,7 @@ from spirtuoz.views import healthz
 urlpatterns = [
     path("", include("rooms.urls")),
     path("", include("avatars.urls")),
+    path("", include("telegrambot.urls")),
     path("healthz", healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

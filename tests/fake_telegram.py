@@ -4,6 +4,10 @@ It speaks the Bot API over real HTTP (`/bot<token>/<method>` and `/file/bot<toke
 so the hub's own client and python-telegram-bot talk to it exactly as they talk to Telegram
 once FILE_API_URL points here. It counts every call and can be told to fail, to answer
 slowly, or to hang. Methods live in `FakeTelegram.methods`; add one by adding a function.
+
+For the bot it keeps a queue of updates that getUpdates long-polls (`add_message` queues what a
+player types), records what the bot sends, and lets a test wait for a call instead of sleeping
+(`wait_for_call`, `wait_for_reply`).
 """
 
 import email.parser
@@ -11,6 +15,7 @@ import email.policy
 import itertools
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +34,18 @@ BOT_USER = {
 
 # What downloads are called in counts and faults: they are not Bot API methods.
 FILE = "file"
+
+# Parameters that clients send JSON-encoded inside a form; they are recorded decoded.
+JSON_PARAMS = {
+    "allowed_updates", "commands", "entities", "link_preview_options", "reply_markup",
+    "reply_parameters", "scope",
+}  # fmt: skip
+# getUpdates holds a long poll at most this long, so that tests and shutdowns stay quick.
+LONG_POLL_CAP_SECONDS = 1.0
+# Telegram's rule for setWebhook's secret_token.
+SECRET_TOKEN_CHARACTERS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+)
 
 
 class ApiError(Exception):
@@ -76,9 +93,15 @@ class FakeTelegram:
     photos: dict[int, list[list[dict]]] = field(default_factory=dict)
     files: dict[str, StoredFile] = field(default_factory=dict)
     faults: dict[str, Fault] = field(default_factory=dict)
+    # Updates waiting for getUpdates, oldest first.
+    updates: list[dict] = field(default_factory=list)
+    # What setWebhook last set, as getWebhookInfo reports it; empty when none.
+    webhook: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self._lock = threading.Lock()
+        self._call_recorded = threading.Condition(self._lock)
+        self._updates_changed = threading.Condition()
         self._ids = itertools.count(1)
         # Set on stop, so that hanging handlers return at once.
         self.released = threading.Event()
@@ -86,9 +109,17 @@ class FakeTelegram:
             "getMe": lambda params: BOT_USER,
             "getUserProfilePhotos": self._get_user_profile_photos,
             "getFile": self._get_file,
+            "getUpdates": self._get_updates,
+            "sendMessage": self._send_message,
+            "setMyCommands": lambda params: True,
+            "deleteMyCommands": lambda params: True,
+            "setWebhook": self._set_webhook,
+            "deleteWebhook": self._delete_webhook,
+            "getWebhookInfo": self._get_webhook_info,
         }
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self.server.daemon_threads = True
+        # A short poll interval, so that stop() (server.shutdown) returns in a blink.
         self._thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
@@ -104,6 +135,8 @@ class FakeTelegram:
 
     def stop(self) -> None:
         self.released.set()
+        with self._updates_changed:
+            self._updates_changed.notify_all()
         self.server.shutdown()
         self.server.server_close()
 
@@ -158,6 +191,21 @@ class FakeTelegram:
         """Answer the method normally, but only after `seconds`."""
         self.hang(method, seconds)
 
+    def add_update(self, update: dict) -> dict:
+        """Queue an update for the next getUpdates, waking a long poll that is waiting."""
+        with self._updates_changed:
+            self.updates.append(update)
+            self._updates_changed.notify_all()
+        return update
+
+    def new_message(self, text: str, **sender) -> dict:
+        """An update with a fresh id carrying what a player types (see `message_update`)."""
+        return message_update(text, update_id=next(self._ids), **sender)
+
+    def add_message(self, text: str, **sender) -> dict:
+        """Queue what a player types for getUpdates; returns the update."""
+        return self.add_update(self.new_message(text, **sender))
+
     def heal(self, method: str | None = None) -> None:
         if method is None:
             self.faults.clear()
@@ -172,11 +220,35 @@ class FakeTelegram:
         with self._lock:
             return [call for call in self.calls if call.method == method]
 
+    def wait_for_call(
+        self, method: str, match: Callable[[Call], bool] = lambda call: True, timeout: float = 10
+    ) -> Call:
+        """The first call to `method` that `match`es, waiting up to `timeout` seconds for it."""
+
+        def found() -> Call | None:
+            return next((c for c in self.calls if c.method == method and match(c)), None)
+
+        with self._call_recorded:
+            call = self._call_recorded.wait_for(found, timeout)
+            if call is None:
+                seen = [(c.method, c.params) for c in self.calls if c.method != "getUpdates"]
+                raise AssertionError(f"no matching {method} within {timeout} s; saw {seen}")
+            return call
+
+    def wait_for_reply(self, update: dict, timeout: float = 10) -> dict:
+        """The parameters of the sendMessage that answers `update`'s chat."""
+        chat_id = str(update["message"]["chat"]["id"])
+        call = self.wait_for_call(
+            "sendMessage", lambda call: str(call.params.get("chat_id")) == chat_id, timeout
+        )
+        return call.params
+
     # What the server does.
 
     def record(self, method: str, params: dict) -> None:
         with self._lock:
             self.calls.append(Call(method, params))
+            self._call_recorded.notify_all()
 
     def apply_fault(self, method: str) -> None:
         with self._lock:
@@ -209,6 +281,86 @@ class FakeTelegram:
             "file_size": len(stored.content),
             "file_path": stored.path,
         }
+
+    def _get_updates(self, params: dict) -> list[dict]:
+        """Updates with update_id >= offset, long-polling up to `timeout` (capped) for one.
+
+        As on Telegram, asking with an offset confirms, and forgets, every earlier update.
+        """
+        offset = _int_param(params, "offset", 0)
+        limit = _int_param(params, "limit", 100)
+        wait = min(float(params.get("timeout") or 0), LONG_POLL_CAP_SECONDS)
+        with self._updates_changed:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            self._updates_changed.wait_for(lambda: self.updates or self.released.is_set(), wait)
+            return self.updates[:limit]
+
+    def _send_message(self, params: dict) -> dict:
+        chat_id = _int_param(params, "chat_id")
+        return {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": BOT_USER,
+            "text": params.get("text", ""),
+        }
+
+    def _set_webhook(self, params: dict) -> bool:
+        url = str(params.get("url", ""))
+        secret = params.get("secret_token")
+        if not url.startswith("https://"):
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        if secret is not None and not (
+            1 <= len(secret) <= 256 and set(secret) <= SECRET_TOKEN_CHARACTERS
+        ):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = {"url": url, "allowed_updates": params.get("allowed_updates")}
+        return True
+
+    def _delete_webhook(self, params: dict) -> bool:
+        self.webhook = {}
+        return True
+
+    def _get_webhook_info(self, params: dict) -> dict:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0} | (
+            {"url": self.webhook["url"]} if self.webhook else {}
+        )
+
+
+def message_update(
+    text: str,
+    *,
+    update_id: int,
+    chat_type: str = "private",
+    language_code: str | None = "en",
+    user_id: int | None = None,
+) -> dict:
+    """An update carrying a text message from a player, as Telegram sends it.
+
+    Each update has its own player and chat (ids derived from update_id) unless user_id is
+    given, so a test can tell its reply from any other. A leading /command is marked as one.
+    """
+    user_id = user_id or 1_000_000 + update_id
+    user = {"id": user_id, "is_bot": False, "first_name": "Player"}
+    if language_code is not None:
+        user["language_code"] = language_code
+    if chat_type == "private":
+        chat = {"id": user_id, "type": "private", "first_name": "Player"}
+    else:
+        chat = {"id": -1_000_000_000_000 - update_id, "type": chat_type, "title": "Party"}
+    message = {
+        "message_id": update_id,
+        "date": int(time.time()),
+        "chat": chat,
+        "from": user,
+        "text": text,
+    }
+    if text.startswith("/"):
+        command = text.split()[0]
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    return {"update_id": update_id, "message": message}
 
 
 def _int_param(params: dict, name: str, default: int | None = None) -> int:
@@ -269,6 +421,9 @@ def _handler_for(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
                 self._send_json(error.status, error.body())
 
         def _call(self, method: str, params: dict):
+            for name in JSON_PARAMS & params.keys():
+                if isinstance(params[name], str):
+                    params[name] = json.loads(params[name])
             fake.record(method, params)
             fake.apply_fault(method)
             if method not in fake.methods:

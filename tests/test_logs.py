@@ -1,5 +1,6 @@
 """Secrets never reach a log line, whoever logs them."""
 
+import hashlib
 import logging
 import sys
 
@@ -36,6 +37,15 @@ class TestRedactSecrets:
         RedactSecrets().filter(record)
 
         assert record.getMessage() == "[redacted] [redacted] [redacted] [redacted]"
+
+    def test_it_redacts_the_webhook_token_derived_from_the_secret(self, settings):
+        settings.TELEGRAM_WEBHOOK_SECRET = "the-webhook-secret"
+        token = hashlib.sha256(b"the-webhook-secret").hexdigest()
+        record = record_of("setWebhook with secret_token=%s", token)
+
+        RedactSecrets().filter(record)
+
+        assert record.getMessage() == "setWebhook with secret_token=[redacted]"
 
     def test_it_redacts_a_traceback(self, settings):
         settings.BOT_TOKEN = "42:SECRET-TOKEN"

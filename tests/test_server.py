@@ -85,6 +85,9 @@ def hub_environment(database_url: str, port: int) -> dict[str, str]:
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
+        # A developer's own bot must not start polling from the tests.
+        "BOT_TOKEN": "",
+        "TELEGRAM_WEBHOOK_SECRET": "",
     }
 
 
@@ -152,6 +155,11 @@ class TestGunicorn:
 
         assert f"listening on {gunicorn.url}" in log
         assert "manage.py createsuperuser" in log
+        # BOT_TOKEN is set (for avatars) but no PUBLIC_URL, which join buttons need.
+        assert (
+            "Telegram bot: not started (PUBLIC_URL is not set; the join buttons need the hub's "
+            "public https:// URL); the hub runs without it"
+        ) in log
 
     def test_it_serves_the_api(self, gunicorn):
         status, _, _ = http(

@@ -10,13 +10,14 @@ import pytest
 
 from rooms.apps import check_host_secret, check_init_data
 from spirtuoz.envfile import render, write_env_file
+from telegrambot.apps import check_public_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SHOW_SETTINGS = """
 import json
 from django.conf import settings
 print(json.dumps({name: getattr(settings, name) for name in (
-    "DEBUG", "HOST_SECRET", "BOT_TOKEN", "PUBLIC_URL", "FILE_API_URL", "HOST", "PORT",
+    "DEBUG", "HOST_SECRET", "BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "PUBLIC_URL", "FILE_API_URL", "HOST", "PORT",
     "ROOM_TTL_SECONDS", "ALLOWED_HOSTS", "SECRET_KEY", "AVATAR_CACHE_SECONDS",
     "AVATAR_MISS_CACHE_SECONDS", "AVATAR_STALE_SECONDS", "CORS_ALLOWED_ORIGINS",
     "CORS_ALLOW_ALL_ORIGINS",
@@ -64,6 +65,7 @@ class TestSettings:
             "DEBUG": False,
             "HOST_SECRET": "",
             "BOT_TOKEN": "",
+            "TELEGRAM_WEBHOOK_SECRET": "",
             "PUBLIC_URL": "",
             "FILE_API_URL": "https://api.telegram.org",
             "HOST": "127.0.0.1",
@@ -181,7 +183,7 @@ class TestSettings:
         example = (BASE_DIR / ".env.example").read_text()
 
         for name in (
-            "SECRET_KEY", "HOST_SECRET", "BOT_TOKEN", "PUBLIC_URL", "FILE_API_URL",
+            "SECRET_KEY", "HOST_SECRET", "BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "PUBLIC_URL", "FILE_API_URL",
             "DATABASE_URL", "DEBUG", "ALLOWED_HOSTS", "HOST", "PORT", "ROOM_TTL_SECONDS",
             "REDIS_URL", "REDIS_KEY_PREFIX", "AVATAR_CACHE_SECONDS", "AVATAR_MISS_CACHE_SECONDS",
             "AVATAR_STALE_SECONDS", "SECURE_HSTS_SECONDS", "CORS_ALLOWED_ORIGINS",
@@ -265,3 +267,21 @@ class TestSystemChecks:
         settings.BOT_TOKEN = "42:TOKEN"
 
         assert check_init_data(None) == []
+
+    def test_it_warns_when_the_bot_has_no_https_public_url(self, settings):
+        settings.BOT_TOKEN = "42:token"
+        settings.PUBLIC_URL = "http://127.0.0.1:3000"
+
+        assert [message.id for message in check_public_url(None)] == ["telegrambot.W001"]
+
+    def test_it_is_quiet_about_public_url_without_a_bot(self, settings):
+        settings.BOT_TOKEN = ""
+        settings.PUBLIC_URL = ""
+
+        assert check_public_url(None) == []
+
+    def test_it_is_quiet_with_an_https_public_url(self, settings):
+        settings.BOT_TOKEN = "42:token"
+        settings.PUBLIC_URL = "https://hub.onrender.com"
+
+        assert check_public_url(None) == []

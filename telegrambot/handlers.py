@@ -1,0 +1,96 @@
+"""The bot's handlers: /start [CODE], /join CODE, /help and a bare room code.
+
+One set serves polling and webhook mode alike. Handlers stay thin: they read the room through
+`selectors`, take their words from `replies`, and answer in the chat the message came from.
+"""
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+
+from rooms.validators import ROOM_CODE_RE
+from telegrambot import replies, selectors
+
+logger = logging.getLogger(__name__)
+
+# A private message that is just a room code, in any case.
+BARE_CODE = filters.Regex(rf"^\s*{ROOM_CODE_RE.pattern}\s*$")
+
+
+def add_handlers(application: Application) -> None:
+    private_text = filters.ChatType.PRIVATE & filters.TEXT
+    application.add_handlers(
+        [
+            CommandHandler("start", start),
+            CommandHandler("join", join),
+            CommandHandler("help", help_),
+            MessageHandler(private_text & ~filters.COMMAND & BARE_CODE, bare_code),
+            # Anything else said to the bot in private (other text, unknown commands).
+            MessageHandler(private_text, help_),
+        ]
+    )
+    application.add_error_handler(log_error)
+
+
+def _language(update: Update) -> str:
+    user = update.effective_user
+    return replies.language_for(user.language_code if user else None)
+
+
+async def _send(update: Update, reply: replies.Reply) -> None:
+    await update.effective_message.reply_text(reply.text, reply_markup=reply.markup)
+
+
+async def _answer_code(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
+    room = await selectors.room_aget_live(code=code)
+    language = _language(update)
+    if room is None:
+        reply = replies.room_not_found(language=language, code=code)
+    else:
+        reply = replies.room_open(
+            language=language,
+            room=room,
+            private=update.effective_chat.type == ChatType.PRIVATE,
+            bot_username=context.bot.username,
+        )
+    await _send(update, reply)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start CODE is what a t.me/<bot>?start=CODE link sends; bare /start is a first visit."""
+    if context.args:
+        await _answer_code(update, context, context.args[0])
+    else:
+        await _send(update, replies.how_to_join(language=_language(update)))
+
+
+async def join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if context.args:
+        await _answer_code(update, context, context.args[0])
+    else:
+        await _send(update, replies.join_needs_code(language=_language(update)))
+
+
+async def bare_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _answer_code(update, context, update.effective_message.text.strip())
+
+
+async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _send(update, replies.how_to_join(language=_language(update)))
+
+
+async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log a failed update and carry on: the next update is handled as if nothing happened.
+
+    Telegram's own refusals (network trouble, 5xx, 429 with retry_after) are expected now and
+    then and get one line; anything else is a bug and gets its traceback.
+    """
+    # Errors with no update come from polling itself (getUpdates failed; it is retried).
+    doing = f"handling update {update.update_id}" if isinstance(update, Update) else "polling"
+    if isinstance(context.error, TelegramError):
+        logger.warning("Telegram error while %s: %r", doing, context.error)
+    else:
+        logger.error("Failure while %s", doing, exc_info=context.error)

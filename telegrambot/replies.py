@@ -1,0 +1,94 @@
+"""What the bot says: texts and buttons in the player's language, through Django's translation.
+
+Every function takes the language to answer in and renders inside `translation.override`, so
+the active language belongs to the handler's own asyncio task (Django keeps it in a
+context-local) and never leaks into another update handled at the same time.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
+
+from rooms.models import Room
+from rooms.validators import ROOM_CODE_RE
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+def language_for(language_code: str | None) -> str:
+    """The language to answer a Telegram user in: theirs when the hub has it, else English."""
+    try:
+        return translation.get_supported_language_variant(language_code or "")
+    except LookupError:
+        return translation.get_supported_language_variant(settings.LANGUAGE_CODE)
+
+
+def room_open(*, language: str, room: Room, private: bool, bot_username: str) -> Reply:
+    """The live room's answer: a Mini App button in a private chat; in a group, where Web App
+    buttons are not allowed, a link that opens the private chat with the code."""
+    with translation.override(language):
+        button_text = _("Join room %(code)s") % {"code": room.code}
+        if private:
+            text = _("Room %(code)s is open. Tap the button below to join the game.")
+            url = settings.PUBLIC_URL + reverse("room-join", args=[room.code])
+            button = InlineKeyboardButton(button_text, web_app=WebAppInfo(url=url))
+        else:
+            text = _(
+                "Room %(code)s is open. Tap the button below to open a chat with me "
+                "and join the game there."
+            )
+            url = f"https://t.me/{bot_username}?start={room.code}"
+            button = InlineKeyboardButton(button_text, url=url)
+        return Reply(text % {"code": room.code}, InlineKeyboardMarkup([[button]]))
+
+
+def room_not_found(*, language: str, code: str) -> Reply:
+    """No live room: say so, naming the code when it looks like one, and how to get a fresh one."""
+    with translation.override(language):
+        if ROOM_CODE_RE.fullmatch(code):
+            gone = _("Room %(code)s was not found or has already ended.")
+        else:
+            gone = _("There is no room with that code, or it has already ended.")
+        fresh = _("Ask the host for the code shown on the game screen and send it to me.")
+        return Reply(f"{gone % {'code': code.upper()}} {fresh}")
+
+
+def how_to_join(*, language: str) -> Reply:
+    with translation.override(language):
+        return Reply(
+            _(
+                "Spirtuoz Party is played from your phone.\n"
+                "\n"
+                "To join a game, send me the room code shown on the host's screen, "
+                "for example ABCD, or open the link the host shares.\n"
+                "You can also type /join ABCD. Upper or lower case, both work."
+            )
+        )
+
+
+def join_needs_code(*, language: str) -> Reply:
+    with translation.override(language):
+        return Reply(
+            _(
+                "Put the room code after the command, for example /join ABCD, "
+                "or just send me the code."
+            )
+        )
+
+
+def commands(*, language: str) -> list[BotCommand]:
+    """The command list Telegram shows in the menu (setMyCommands)."""
+    with translation.override(language):
+        return [
+            BotCommand("start", _("Start and see how to join a game")),
+            BotCommand("join", _("Join a room by its code: /join ABCD")),
+            BotCommand("help", _("How to join a game")),
+        ]

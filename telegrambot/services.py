@@ -1,0 +1,39 @@
+"""What the bot changes on Telegram's side: its command menu and its webhook."""
+
+from django.conf import settings
+from django.urls import reverse
+from telegram import Bot, Update
+
+from telegrambot import replies
+from telegrambot.modes import webhook_secret_token
+
+# The bot reads messages only; asking for nothing else spares Telegram and the hub the rest.
+ALLOWED_UPDATES = [Update.MESSAGE]
+
+
+async def bot_commands_set(*, bot: Bot) -> None:
+    """Register /start, /join and /help: in English for everyone, and in each other language
+    of settings.LANGUAGES for users whose Telegram speaks it."""
+    default = replies.language_for(settings.LANGUAGE_CODE)
+    for language, _name in settings.LANGUAGES:
+        await bot.set_my_commands(
+            replies.commands(language=language),
+            language_code=None if language == default else language,
+        )
+
+
+def webhook_url() -> str:
+    return settings.PUBLIC_URL + reverse("telegram-webhook")
+
+
+async def bot_webhook_set(*, bot: Bot) -> str:
+    """Have Telegram post updates to this hub's webhook, with the derived secret token."""
+    url = webhook_url()
+    await bot.set_webhook(
+        url, secret_token=webhook_secret_token(), allowed_updates=ALLOWED_UPDATES
+    )
+    return url
+
+
+async def bot_webhook_delete(*, bot: Bot) -> None:
+    await bot.delete_webhook()
