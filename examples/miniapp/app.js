@@ -1,0 +1,159 @@
+// The reference Mini App: find the room the player was sent to, connect to its Host App, and
+// show the host's hello and the player's Telegram photo. Plain JavaScript, no build step.
+"use strict";
+
+const ROOM_CODE = /^[A-Z0-9]{4,12}$/;
+const USER_ID = /^[0-9]{1,16}$/;
+
+const page = {
+  avatar: document.getElementById("avatar"),
+  title: document.getElementById("title"),
+  status: document.getElementById("status"),
+  hello: document.getElementById("hello"),
+};
+
+// What Telegram hands a Mini App: signed init data, the player, the start parameter. Telegram's
+// script reads them from the URL's #fragment (which the hub's /join/<code> redirect keeps);
+// when that script did not load, the same fragment is read here.
+function telegramLaunch() {
+  const webApp = window.Telegram?.WebApp;
+  if (webApp?.initData) {
+    const { user, start_param: startParam } = webApp.initDataUnsafe;
+    return { initData: webApp.initData, user, startParam };
+  }
+  const initData = new URLSearchParams(location.hash.slice(1)).get("tgWebAppData") || "";
+  const fields = new URLSearchParams(initData);
+  let user;
+  try {
+    user = JSON.parse(fields.get("user"));
+  } catch {
+    user = null;
+  }
+  return { initData, user, startParam: fields.get("start_param") };
+}
+
+const launch = telegramLaunch();
+const query = new URLSearchParams(location.search);
+// config.js wins; without it, `?hub=<url>` (see config.js for why).
+const hubUrl = (window.SPIRTUOZ_CONFIG?.hubUrl || query.get("hub") || "").replace(/\/+$/, "");
+// `room` is what the hub's /join/<code> adds; a t.me/<bot>/<app>?startapp=CODE link gives the
+// start parameter instead.
+const roomCode = (query.get("room") || launch.startParam || "").toUpperCase();
+// Inside Telegram the player is Telegram's user; in a plain browser `?user=<Telegram user id>`.
+const userId = String(launch.user?.id ?? query.get("user") ?? "");
+
+class HubError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+// GET a hub endpoint; its JSON, or a HubError with the hub's {"error": ...} message.
+async function hubGet(path) {
+  // The hub checks Telegram's signature; with REQUIRE_TELEGRAM_INIT_DATA it insists on it.
+  const headers = launch.initData ? { Authorization: `tma ${launch.initData}` } : {};
+  let response;
+  try {
+    response = await fetch(hubUrl + path, { headers });
+  } catch {
+    throw new HubError(0, "the hub could not be reached");
+  }
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    throw new HubError(response.status, body.error || `the hub answered ${response.status}`);
+  }
+  return body;
+}
+
+function showStatus(text, { error = false } = {}) {
+  page.status.textContent = text;
+  page.status.classList.toggle("error", error);
+}
+
+function showError(text) {
+  showStatus(text, { error: true });
+}
+
+async function showAvatar() {
+  if (!USER_ID.test(userId)) {
+    return; // no player known: no photo
+  }
+  try {
+    const { avatar } = await hubGet(`/api/users/${userId}/avatar`);
+    if (avatar) {
+      page.avatar.src = avatar;
+      page.avatar.hidden = false;
+    }
+  } catch (error) {
+    console.warn(`no photo for user ${userId}: ${error.message}`);
+  }
+}
+
+// The host's WebSocket: this is where a game would go on talking to the Host App.
+function connect(wsUrl) {
+  showStatus("Connecting to the host…");
+  let socket;
+  try {
+    socket = new WebSocket(wsUrl);
+  } catch (error) {
+    // e.g. a ws:// URL from a page served over https, which browsers forbid.
+    showError(`Could not connect to the host of room ${roomCode}: ${error.message}`);
+    return;
+  }
+  let greeted = false;
+  socket.addEventListener("message", (event) => {
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch {
+      return; // not a message of this protocol
+    }
+    if (message.type === "hello") {
+      greeted = true;
+      page.hello.textContent = message.text;
+      page.hello.hidden = false;
+      showStatus(`Connected to room ${message.room}.`);
+    }
+  });
+  // A socket that fails closes too, so this covers both.
+  socket.addEventListener("close", () => {
+    showError(
+      greeted
+        ? "The host ended the connection."
+        : `Could not connect to the host of room ${roomCode}. Is the Host App still running?`,
+    );
+  });
+}
+
+async function main() {
+  window.Telegram?.WebApp?.ready();
+  if (!hubUrl) {
+    showError("This app does not know its hub: set hubUrl in config.js.");
+    return;
+  }
+  if (!ROOM_CODE.test(roomCode)) {
+    showError("No room code. Open this app with the bot's join button.");
+    return;
+  }
+  page.title.textContent = `Room ${roomCode}`;
+  page.avatar.addEventListener("error", () => {
+    page.avatar.hidden = true;
+  });
+  showAvatar();
+  showStatus("Looking for the room…");
+  let room;
+  try {
+    room = await hubGet(`/api/rooms/${roomCode}`);
+  } catch (error) {
+    showError(
+      error.status === 404
+        ? `Room ${roomCode} was not found or has already ended. Ask the host for a fresh code.`
+        : `Could not look up room ${roomCode}: ${error.message}.`,
+    );
+    return;
+  }
+  connect(room.ws_url);
+}
+
+main();
