@@ -133,44 +133,46 @@ def built(prepared):
     return prepared | {"PORT": str(free_port())}
 
 
-def start(environment: dict[str, str], log: Path) -> subprocess.Popen:
+def health_after_start(environment: dict[str, str], log: Path) -> tuple[int, str]:
+    """Runs bin/render-start until /healthz answers (through Render's TLS proxy, as it were);
+    the status and the log."""
     process = subprocess.Popen(
         [str(BASE_DIR / "bin" / "render-start")],
         env=environment,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
-    while "listening on" not in log.read_text():
-        assert process.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, log.read_text()
-        time.sleep(0.1)
-    return process
+    try:
+        deadline = time.monotonic() + 30
+        while "listening on" not in log.read_text():
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        status, _, _ = http(
+            "GET",
+            f"http://127.0.0.1:{environment['PORT']}/healthz",
+            **{"X-Forwarded-Proto": "https"},
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return status, log.read_text()
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    process.wait(timeout=30)
+WEBHOOK_MODE = {
+    "TELEGRAM_WEBHOOK_SECRET": "generated+by/render==",
+    "PUBLIC_URL": "https://spirtuoz-hub.onrender.com",
+}
 
 
 class TestRenderStart:
     def test_it_registers_the_webhook_then_serves(self, built, tmp_path):
         telegram = FakeTelegram().start()
-        environment = built | {
-            "BOT_TOKEN": telegram.token,
-            "FILE_API_URL": telegram.url,
-            "TELEGRAM_WEBHOOK_SECRET": "generated+by/render==",
-            "PUBLIC_URL": "https://spirtuoz-hub.onrender.com",
-        }
-        process = start(environment, tmp_path / "start.log")
+        environment = built | WEBHOOK_MODE
+        environment |= {"BOT_TOKEN": telegram.token, "FILE_API_URL": telegram.url}
         try:
-            status, _, _ = http(
-                "GET",
-                f"http://127.0.0.1:{environment['PORT']}/healthz",
-                **{"X-Forwarded-Proto": "https"},
-            )
+            status, log = health_after_start(environment, tmp_path / "start.log")
         finally:
-            stop(process)
             telegram.stop()
 
         assert status == 200
@@ -180,37 +182,25 @@ class TestRenderStart:
         assert telegram.calls_to("setWebhook")[0].params["secret_token"] == (
             hashlib.sha256(b"generated+by/render==").hexdigest()
         )
-        assert telegram.token not in (tmp_path / "start.log").read_text()
+        assert telegram.token not in log
 
     def test_it_serves_even_when_telegram_cannot_be_reached(self, built, tmp_path):
-        environment = built | {
+        environment = built | WEBHOOK_MODE
+        environment |= {
             "BOT_TOKEN": "42:UNREACHABLE",
             "FILE_API_URL": f"http://127.0.0.1:{free_port()}",
-            "TELEGRAM_WEBHOOK_SECRET": "s",
-            "PUBLIC_URL": "https://spirtuoz-hub.onrender.com",
         }
-        process = start(environment, tmp_path / "start.log")
-        try:
-            status, _, _ = http(
-                "GET",
-                f"http://127.0.0.1:{environment['PORT']}/healthz",
-                **{"X-Forwarded-Proto": "https"},
-            )
-        finally:
-            stop(process)
+
+        status, log = health_after_start(environment, tmp_path / "start.log")
 
         assert status == 200
-        assert "setwebhook failed" in (tmp_path / "start.log").read_text()
+        assert "setwebhook failed" in log
 
     def test_without_a_bot_it_just_serves(self, built, tmp_path):
-        process = start(built, tmp_path / "start.log")
-        try:
-            status, _, _ = http("GET", f"http://127.0.0.1:{built['PORT']}/healthz")
-        finally:
-            stop(process)
+        status, log = health_after_start(built, tmp_path / "start.log")
 
         assert status == 200
-        assert "setWebhook" not in (tmp_path / "start.log").read_text()
+        assert "setWebhook" not in log
 
 
 @pytest.mark.django_db
