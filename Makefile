@@ -10,9 +10,7 @@ TRANSLATED_APPS := rooms telegrambot
 
 run: $(VENV)/.runtime-installed
 	$(BIN)/python -m spirtuoz.envfile
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	PATH="$(CURDIR)/$(BIN):$$PATH" bin/prepare
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
 test: $(VENV)/.dev-installed

@@ -134,13 +134,7 @@ class RoomDetailApi(APIView):
         },
     )
     def get(self, request, code: str):
-        # Only misses count, so a room full of players looking up their room is never
-        # limited; past the limit every lookup waits, or codes could still be walked.
-        limit = {
-            "scope": "room-lookup-miss",
-            "client": client_address(request),
-            "rate": settings.ROOM_LOOKUP_MISS_RATE,
-        }
+        limit = _lookup_miss_limit(request)
         wait = limit_wait(**limit)
         if wait is not None:
             raise RateLimited(f"too many lookups of unknown rooms; try again in {wait} s", wait)
@@ -162,17 +156,42 @@ def room_join(request, code: str):
     before the Host App re-registered with a new app_url still opens the right app. Never
     cached, as app_url may change; frameable, as Telegram Web shows Mini Apps in an iframe.
     """
+    limit = _lookup_miss_limit(request)
+    wait = limit_wait(**limit)
+    if wait is not None:
+        response = _join_page(
+            request, "rooms/join_too_many.html", {"wait": wait}, status.HTTP_429_TOO_MANY_REQUESTS
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     room = selectors.room_get_live(code=code)
     if room is not None:
         return HttpResponseRedirect(selectors.room_join_url(room=room))
+    limit_hit(**limit)
+    return _join_page(
+        request,
+        "rooms/join_not_found.html",
+        {"code": code.upper() if ROOM_CODE_RE.fullmatch(code) else None},
+        status.HTTP_404_NOT_FOUND,
+    )
+
+
+def _join_page(request, template: str, context: dict, status_code: int):
+    """A page of /join/<code> in the player's language (Accept-Language)."""
     language = translation.get_language_from_request(request)
     with translation.override(language):
-        response = render(
-            request,
-            "rooms/join_not_found.html",
-            {"code": code.upper() if ROOM_CODE_RE.fullmatch(code) else None},
-            status=status.HTTP_404_NOT_FOUND,
-        )
+        response = render(request, template, context, status=status_code)
     response.headers["Content-Language"] = language
     patch_vary_headers(response, ["Accept-Language"])
     return response
+
+
+def _lookup_miss_limit(request) -> dict:
+    """The API lookup and /join/<code> share one count of misses per client: only misses
+    count, so a room full of players looking up their room is never limited; past the limit
+    every lookup waits, hits too, or codes could still be walked."""
+    return {
+        "scope": "room-lookup-miss",
+        "client": client_address(request),
+        "rate": settings.ROOM_LOOKUP_MISS_RATE,
+    }

@@ -60,7 +60,8 @@ BOT_TOKEN = env("BOT_TOKEN")
 # Set: the bot runs in webhook mode at {PUBLIC_URL}/telegram/webhook; unset: it polls.
 TELEGRAM_WEBHOOK_SECRET = env("TELEGRAM_WEBHOOK_SECRET")
 HOST_SECRET = env("HOST_SECRET")
-PUBLIC_URL = env("PUBLIC_URL").rstrip("/")
+# On Render, the service's own onrender.com URL unless PUBLIC_URL names another.
+PUBLIC_URL = (env("PUBLIC_URL") or env("RENDER_EXTERNAL_URL")).rstrip("/")
 FILE_API_URL = env("FILE_API_URL", "https://api.telegram.org").rstrip("/")
 HOST = env("HOST", "127.0.0.1")
 PORT = envint("PORT", "3000")
@@ -94,6 +95,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "spirtuoz.middleware.HealthCheckFromAnyHost",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",

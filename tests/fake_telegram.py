@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-TOKEN = "123456789:AAFakeTokenForTests-0123456789abcdefgh"
+# Not shaped like a real token (whose secret part is 35 characters), so no scanner mistakes it.
+TOKEN = "123456789:fake-token-for-tests"
 BOT_USER = {
     "id": 123456789,
     "is_bot": True,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_server import Gunicorn, free_port, hub_environment, manage, prepare_like_make_run
+from tests.test_server import Gunicorn, free_port, hub_environment, prepare_like_make_run
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PUBLIC_HOST = "hub.example.test"
@@ -87,7 +87,8 @@ class Browser:
 
 @pytest.fixture(scope="module")
 def hub_database(tmp_path_factory):
-    """A migrated SQLite file with an admin user and collected static files."""
+    """A migrated SQLite file with an admin user (bin/prepare makes it from DJANGO_SUPERUSER_*)
+    and collected static files."""
     folder = tmp_path_factory.mktemp("deploy")
     database_url = f"sqlite:///{folder / 'db.sqlite3'}"
     environment = hub_environment(database_url, free_port()) | {
@@ -96,7 +97,6 @@ def hub_database(tmp_path_factory):
         "DJANGO_SUPERUSER_EMAIL": "operator@example.test",
     }
     prepare_like_make_run(environment)
-    manage(environment, "createsuperuser", "--noinput", "--verbosity", "0")
     return folder, database_url
 
 

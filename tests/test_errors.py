@@ -23,7 +23,7 @@ class TestErrorsAreJson:
         assert response.json() == {"error": "not found"}
 
     def test_a_bad_host_header_gets_a_json_400(self, client):
-        response = client.get("/healthz", HTTP_HOST="evil.example")
+        response = client.get("/api/rooms/ABCD", HTTP_HOST="evil.example")
 
         assert response.status_code == 400
         assert response.json() == {"error": "bad request"}

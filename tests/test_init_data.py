@@ -11,13 +11,13 @@ from rest_framework.test import APIRequestFactory
 
 from spirtuoz.authentication import TelegramInitData
 from spirtuoz.initdata import InvalidInitData, TelegramUser, init_data_verify
+from tests.fake_telegram import TOKEN
 
 # Published test vector: valid for bot token 42:TEST, signed on 2022-04-19.
 VECTOR = (
     "auth_date=1650385342&user=%7B%22id%22%3A42%2C%22first_name%22%3A%22Test%22%7D"
     "&query_id=test&hash=46d2ea5e32911ec8d30999b56247654460c0d20949b6277af519e76271182803"
 )
-TOKEN = "123456789:AAFakeTokenForTests-0123456789abcdefgh"
 USER = {"id": 777, "first_name": "Аня", "username": "anya", "language_code": "ru"}
 
 

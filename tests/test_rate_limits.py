@@ -194,3 +194,39 @@ class TestHostAuthLimit:
         ]
 
         assert answers == [403] * 10 + [429]
+
+
+@pytest.mark.django_db
+class TestJoinPageLimit:
+    def test_join_links_share_the_count_of_misses(self, api, client, clock, tight_limits):
+        for code in ("AAAA", "BBBB"):
+            assert client.get(f"/join/{code}", **PLAYER).status_code == 404
+        assert api.get("/api/rooms/CCCC", **PLAYER).status_code == 404
+
+        page = client.get("/join/DDDD", **PLAYER)
+        lookup = api.get("/api/rooms/DDDD", **PLAYER)
+
+        assert page.status_code == 429
+        assert page.headers["Retry-After"] == "60"
+        assert "Wait 60 seconds and try again." in page.content.decode()
+        assert lookup.status_code == 429
+
+    def test_past_the_limit_a_join_link_to_a_live_room_waits_too(
+        self, client, register, clock, tight_limits
+    ):
+        register({"room_code": "LIVE"})
+        for code in ("AAAA", "BBBB", "CCCC"):
+            client.get(f"/join/{code}", **PLAYER)
+
+        response = client.get("/join/LIVE", **PLAYER)
+
+        assert response.status_code == 429
+
+    def test_the_wait_page_speaks_russian(self, client, clock, tight_limits):
+        for code in ("AAAA", "BBBB", "CCCC"):
+            client.get(f"/join/{code}", **PLAYER)
+
+        response = client.get("/join/DDDD", HTTP_ACCEPT_LANGUAGE="ru", **PLAYER)
+
+        assert response.status_code == 429
+        assert "Подождите 60 с и попробуйте снова." in response.content.decode()

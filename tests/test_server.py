@@ -96,10 +96,13 @@ def manage(environment: dict[str, str], *args: str) -> None:
 
 
 def prepare_like_make_run(environment: dict[str, str]) -> None:
-    """What `make run` does before it starts gunicorn."""
-    manage(environment, "migrate", "--noinput", "--verbosity", "0")
-    manage(environment, "createcachetable")
-    manage(environment, "collectstatic", "--noinput", "--verbosity", "0")
+    """What `make run` (and Render's build) does before it starts gunicorn: bin/prepare."""
+    subprocess.run(
+        [str(BASE_DIR / "bin" / "prepare")],
+        env={**environment, "PATH": f"{BIN}{os.pathsep}{environment['PATH']}"},
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
 
 
 class Gunicorn:
