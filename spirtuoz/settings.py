@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "spirtuoz.api.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "spirtuoz.urls"
@@ -127,6 +128,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A PostgreSQL server that is down or unreachable must cost a request a few seconds, not the
+# minutes an unanswered TCP connect can take: then the hub answers 503 (see spirtuoz/api.py).
+# The URL may set its own, e.g. `?connect_timeout=10`.
+DATABASE_CONNECT_TIMEOUT_SECONDS = 3
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT_SECONDS)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock when a transaction starts, so concurrent

@@ -25,7 +25,8 @@ print(json.dumps({name: getattr(settings, name) for name in (
       "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
       "DATABASE": settings.DATABASES["default"]["NAME"],
       "CONN_MAX_AGE": settings.DATABASES["default"]["CONN_MAX_AGE"],
-      "CONN_HEALTH_CHECKS": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"]}))
+      "CONN_HEALTH_CHECKS": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"],
+      "CONNECT_TIMEOUT": settings.DATABASES["default"]["OPTIONS"].get("connect_timeout")}))
 """
 
 
@@ -73,6 +74,7 @@ class TestSettings:
             "DATABASE": str(BASE_DIR / "db.sqlite3"),
             "CONN_MAX_AGE": 600,
             "CONN_HEALTH_CHECKS": True,
+            "CONNECT_TIMEOUT": None,
             "CACHE": "django.core.cache.backends.db.DatabaseCache",
             "CACHE_LOCATION": "spirtuoz_cache",
             "CACHE_KEY_PREFIX": "",
@@ -135,6 +137,18 @@ class TestSettings:
         loaded = settings_with(SECRET_KEY="k", DATABASE_URL="postgres://u@db.internal:5432/hub")
 
         assert loaded["DATABASE"] == "hub"
+
+    def test_postgresql_gives_up_connecting_after_three_seconds(self):
+        loaded = settings_with(SECRET_KEY="k", DATABASE_URL="postgres://u@db.internal:5432/hub")
+
+        assert loaded["CONNECT_TIMEOUT"] == 3
+
+    def test_the_database_url_may_set_its_own_connect_timeout(self):
+        loaded = settings_with(
+            SECRET_KEY="k", DATABASE_URL="postgres://u@db.internal:5432/hub?connect_timeout=10"
+        )
+
+        assert loaded["CONNECT_TIMEOUT"] == 10
 
     def test_cors_allowed_origins_narrow_who_may_read_the_mini_app_endpoints(self):
         loaded = settings_with(
