@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AVATAR_JPEG, HOST_SECRET
+from tests import secret_audit
+from tests.conftest import AVATAR_JPEG, GUNICORN_SECRET_KEY, HOST_SECRET
 from tests.fake_telegram import FILE, FakeTelegram
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,9 +32,11 @@ def http(method: str, url: str, body: dict | None = None, **headers: str):
     request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, response.read()
+            status, answer_headers, content = response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
+        status, answer_headers, content = error.code, error.headers, error.read()
+    secret_audit.check_response(f"the answer {status} to {method} {url}", answer_headers, content)
+    return status, answer_headers, content
 
 
 @pytest.mark.django_db(transaction=True)
@@ -81,7 +84,7 @@ def hub_environment(database_url: str, port: int) -> dict[str, str]:
     return {
         **os.environ,
         "ENV_FILE": "",
-        "SECRET_KEY": "gunicorn-test-secret-key",
+        "SECRET_KEY": GUNICORN_SECRET_KEY,
         "HOST_SECRET": HOST_SECRET,
         "DEBUG": "false",
         "DATABASE_URL": database_url,
@@ -106,6 +109,7 @@ class Gunicorn:
     def __init__(self, environment: dict[str, str], log: Path):
         self.url = f"http://127.0.0.1:{environment['PORT']}"
         self.log = log
+        secret_audit.watch(log)
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py"],
             cwd=BASE_DIR,
@@ -269,5 +273,5 @@ class TestGunicorn:
         assert " INFO rooms.services: room LOGS closed by its host\n" in log
         assert "avatar lookup for user 1002 failed" in log
         assert HOST_SECRET not in log
-        assert "gunicorn-test-secret-key" not in log
+        assert GUNICORN_SECRET_KEY not in log
         assert telegram.token not in log
