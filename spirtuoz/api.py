@@ -2,7 +2,7 @@
 
 DRF's exceptions go through `exception_handler`; Django's own 400/403/404/500 pages are
 replaced by the JSON views below (see `spirtuoz/urls.py`), so no client ever gets HTML. A
-database that cannot be reached is a 503, not a 500: see `DatabaseUnavailableMiddleware`.
+database or Redis cache that cannot be reached is a 503, not a 500: see `OutageMiddleware`.
 """
 
 import io
@@ -13,7 +13,7 @@ from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
 
-from spirtuoz.database import DATABASE_UNAVAILABLE
+from spirtuoz.outages import OUTAGES
 
 logger = logging.getLogger(__name__)
 
@@ -96,14 +96,14 @@ def server_error(request):
     return error("internal server error", status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
-class DatabaseUnavailableMiddleware:
-    """503 `{"error": "database unavailable"}` for any view, DRF's or Django's, that the
-    database failed, instead of a 500.
+class OutageMiddleware:
+    """503 `{"error": "database unavailable"}` (or `"cache unavailable"`, for Redis) for any
+    view, DRF's or Django's, that a store it needs failed, instead of a 500.
 
     One middleware rather than a branch in `exception_handler` too: DRF hands exceptions it
     does not know back to Django, so this hook sees the API's views and the admin's alike.
     The next request simply tries again: Django's health checks (CONN_HEALTH_CHECKS) drop
-    the broken connection, so the hub serves again once the database is back, unrestarted.
+    a broken database connection, so the hub serves again once the store is back, unrestarted.
     """
 
     def __init__(self, get_response):
@@ -113,9 +113,10 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DATABASE_UNAVAILABLE):
+        message = next((text for kinds, text in OUTAGES if isinstance(exception, kinds)), None)
+        if message is None:
             return None
         # Its first line says what failed ("connection refused", "timeout expired", ...).
         what = next(iter(str(exception).strip().splitlines()), "") or type(exception).__name__
-        logger.warning("database unavailable: %s %s: %s", request.method, request.path, what)
-        return error("database unavailable", status.HTTP_503_SERVICE_UNAVAILABLE)
+        logger.warning("%s: %s %s: %s", message, request.method, request.path, what)
+        return error(message, status.HTTP_503_SERVICE_UNAVAILABLE)

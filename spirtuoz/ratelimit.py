@@ -10,7 +10,7 @@ A limit that cannot reach its cache lets the request through (and logs it): a pa
 while the cache is down, and guessing stays as slow as the failing cache makes it. Except when
 the cache is the database and the database is unavailable: every limited request needs the
 database next, so the error goes on to become the 503 at once, rather than after a second
-connect timeout (spirtuoz/database.py).
+connect timeout (spirtuoz/outages.py).
 """
 
 import logging
@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from redis import RedisError
 
-from spirtuoz.database import DATABASE_UNAVAILABLE
+from spirtuoz.outages import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 CACHE_ERRORS = (DatabaseError, RedisError, OSError)

@@ -14,6 +14,7 @@ HOST_AUTH = [{"hostSecret": []}, {"hostBearer": []}]
 MINI_APP_AUTH = [{"telegramInitData": []}, {}]
 
 DATABASE_DOWN = 'The database is unavailable (`{"error": "database unavailable"}`).'
+CACHE_DOWN = 'The Redis cache (with REDIS_URL) is unavailable (`{"error": "cache unavailable"}`).'
 
 ERRORS = {
     400: "The request is malformed: bad JSON, a bad field or a bad id.",

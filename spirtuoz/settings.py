@@ -100,7 +100,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "spirtuoz.api.DatabaseUnavailableMiddleware",
+    "spirtuoz.api.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "spirtuoz.urls"
@@ -270,6 +270,9 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             # Hubs sharing one Redis (production and staging, or test runs) need their own.
             "KEY_PREFIX": env("REDIS_KEY_PREFIX", "spirtuoz"),
+            # A Redis that is down or hangs costs a request seconds, never forever: then the
+            # avatars answer 503 and the rate limits let requests through (spirtuoz/api.py).
+            "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 3},
         }
     }
 else:

@@ -75,3 +75,23 @@ class TestErrorsAreJson:
 
         assert response.status_code == 503
         assert response.json() == {"error": "database unavailable"}
+
+    def test_a_redis_cache_that_cannot_be_reached_gets_a_json_503(self, settings, caplog):
+        settings.BOT_TOKEN = "42:NEVER-USED"
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:1/0",
+            }
+        }
+
+        response = APIClient().get("/api/users/42/avatar")
+
+        assert response.status_code == 503
+        assert response.json() == {"error": "cache unavailable"}
+        assert (
+            "spirtuoz.api",
+            logging.WARNING,
+            "cache unavailable: GET /api/users/42/avatar: "
+            "Error 111 connecting to 127.0.0.1:1. Connection refused.",
+        ) in caplog.record_tuples

@@ -23,6 +23,7 @@ print(json.dumps({name: getattr(settings, name) for name in (
 )} | {"CACHE": settings.CACHES["default"]["BACKEND"],
       "CACHE_LOCATION": settings.CACHES["default"]["LOCATION"],
       "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
+      "CACHE_OPTIONS": settings.CACHES["default"].get("OPTIONS", {}),
       "DATABASE": settings.DATABASES["default"]["NAME"],
       "CONN_MAX_AGE": settings.DATABASES["default"]["CONN_MAX_AGE"],
       "CONN_HEALTH_CHECKS": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"],
@@ -78,6 +79,7 @@ class TestSettings:
             "CACHE": "django.core.cache.backends.db.DatabaseCache",
             "CACHE_LOCATION": "spirtuoz_cache",
             "CACHE_KEY_PREFIX": "",
+            "CACHE_OPTIONS": {"MAX_ENTRIES": 5000},
             "AVATAR_CACHE_SECONDS": 3600,
             "AVATAR_MISS_CACHE_SECONDS": 600,
             "AVATAR_STALE_SECONDS": 86400,
@@ -164,6 +166,11 @@ class TestSettings:
         assert loaded["CACHE"] == "django.core.cache.backends.redis.RedisCache"
         assert loaded["CACHE_LOCATION"] == "redis://cache.internal:6379/0"
         assert loaded["CACHE_KEY_PREFIX"] == "spirtuoz"
+
+    def test_a_redis_that_is_down_or_hangs_costs_a_request_three_seconds_at_most(self):
+        loaded = settings_with(SECRET_KEY="k", REDIS_URL="redis://cache.internal:6379/0")
+
+        assert loaded["CACHE_OPTIONS"] == {"socket_connect_timeout": 3, "socket_timeout": 3}
 
     def test_redis_key_prefix_separates_hubs_sharing_one_redis(self):
         loaded = settings_with(
