@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from avatars import services
 from spirtuoz.authentication import MiniAppLaunch, TelegramInitData
-from spirtuoz.schema import MINI_APP_AUTH, errors
+from spirtuoz.schema import CACHE_DOWN, DATABASE_DOWN, MINI_APP_AUTH, errors
 
 # Telegram user ids have at most 52 significant bits.
 MAX_USER_ID = 2**52 - 1
@@ -60,7 +60,8 @@ TELEGRAM_ERRORS = errors(
     502,
     503,
     504,
-    s503="BOT_TOKEN is unset on the hub, or Telegram rate-limited the bot (see Retry-After).",
+    s503="BOT_TOKEN is unset on the hub, or Telegram rate-limited the bot (see Retry-After). "
+    + f"{DATABASE_DOWN} {CACHE_DOWN}",
 )
 
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rooms.models import Room, RoomQuerySet
+from rooms.validators import ROOM_CODE_RE
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,9 @@ def rooms_close(*, rooms: RoomQuerySet) -> int:
 
 def room_close(*, code: str) -> bool:
     """Close the live room `code` (any case) for its host; False when there is none."""
+    # What cannot be a code names no room, and some of it (NUL) PostgreSQL cannot even compare.
+    if not ROOM_CODE_RE.fullmatch(code):
+        return False
     closed = rooms_close(rooms=Room.objects.filter(code=code.upper())) > 0
     if closed:
         logger.info("room %s closed by its host", code.upper())

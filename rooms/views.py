@@ -25,7 +25,7 @@ from rooms.validators import ROOM_CODE_RE
 from spirtuoz.api import RateLimited
 from spirtuoz.authentication import MiniAppLaunch, TelegramInitData
 from spirtuoz.ratelimit import client_address, limit_hit, limit_wait
-from spirtuoz.schema import HOST_AUTH, MINI_APP_AUTH, errors
+from spirtuoz.schema import DATABASE_DOWN, HOST_AUTH, MINI_APP_AUTH, errors
 
 NOT_CONFIGURED = "HOST_SECRET is unset on the hub."
 CODE_PARAMETER = OpenApiParameter(
@@ -37,7 +37,14 @@ CODE_PARAMETER = OpenApiParameter(
 )
 CLOSE_RESPONSES = {
     204: OpenApiResponse(description="The room is closed."),
-    **errors(403, 404, 429, 503, s404="No live room has this code.", s503=NOT_CONFIGURED),
+    **errors(
+        403,
+        404,
+        429,
+        503,
+        s404="No live room has this code.",
+        s503=f"{NOT_CONFIGURED} {DATABASE_DOWN}",
+    ),
 }
 
 
@@ -94,7 +101,7 @@ class RoomRegisterApi(RoomCloseApi):
                 415,
                 429,
                 503,
-                s503=f"{NOT_CONFIGURED} Or no free room code was found.",
+                s503=f"{NOT_CONFIGURED} Or no free room code was found. {DATABASE_DOWN}",
             ),
         },
     )
@@ -129,7 +136,12 @@ class RoomDetailApi(APIView):
         responses={
             200: RoomOutputSerializer,
             **errors(
-                401, 404, 429, s404="No live room has this code (unknown, expired or closed)."
+                401,
+                404,
+                429,
+                503,
+                s404="No live room has this code (unknown, expired or closed).",
+                s503=DATABASE_DOWN,
             ),
         },
     )

@@ -1,16 +1,21 @@
 """The API's one error shape, `{"error": "<message>"}`, and the parser that bounds request bodies.
 
 DRF's exceptions go through `exception_handler`; Django's own 400/403/404/500 pages are
-replaced by the JSON views below (see `spirtuoz/urls.py`), so no client ever gets HTML.
+replaced by the JSON views below (see `spirtuoz/urls.py`), so no client ever gets HTML. A
+database or Redis cache that cannot be reached is a 503, not a 500: see `OutageMiddleware`.
 """
 
 import io
+import logging
 
 from django.conf import settings
 from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
-from rest_framework.views import exception_handler as drf_exception_handler
+
+from spirtuoz.outages import OUTAGES
+
+logger = logging.getLogger(__name__)
 
 
 def error(message: str, status_code: int) -> JsonResponse:
@@ -49,6 +54,10 @@ class LimitedJSONParser(JSONParser):
 
 
 def exception_handler(exc, context):
+    # Imported here, not above: importing DRF's views reads DEFAULT_PARSER_CLASSES, the parser
+    # in this module, and MIDDLEWARE imports this module before anything imports those views.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is not None:
         response.data = {"error": _message(response.data)}
@@ -85,3 +94,29 @@ def not_found(request, exception=None):
 
 def server_error(request):
     return error("internal server error", status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+class OutageMiddleware:
+    """503 `{"error": "database unavailable"}` (or `"cache unavailable"`, for Redis) for any
+    view, DRF's or Django's, that a store it needs failed, instead of a 500.
+
+    One middleware rather than a branch in `exception_handler` too: DRF hands exceptions it
+    does not know back to Django, so this hook sees the API's views and the admin's alike.
+    The next request simply tries again: Django's health checks (CONN_HEALTH_CHECKS) drop
+    a broken database connection, so the hub serves again once the store is back, unrestarted.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        message = next((text for kinds, text in OUTAGES if isinstance(exception, kinds)), None)
+        if message is None:
+            return None
+        # Its first line says what failed ("connection refused", "timeout expired", ...).
+        what = next(iter(str(exception).strip().splitlines()), "") or type(exception).__name__
+        logger.warning("%s: %s %s: %s", message, request.method, request.path, what)
+        return error(message, status.HTTP_503_SERVICE_UNAVAILABLE)

@@ -65,7 +65,9 @@ def init_data_verify(
 
 
 def _auth_date(value: str) -> int:
-    if not value.isascii() or not value.isdigit():
+    # Unix time in seconds: ten digits until the year 2286. A longer number is no time at all,
+    # and a huge one would not even compare with a float (OverflowError) or parse (ValueError).
+    if not value.isascii() or not value.isdigit() or len(value) > 12:
         raise InvalidInitData("init data has no valid auth_date")
     return int(value)
 

@@ -7,7 +7,10 @@ trusted proxy saw, taken from X-Forwarded-For; without trusted proxies that head
 so a client cannot forge another address.
 
 A limit that cannot reach its cache lets the request through (and logs it): a party goes on
-while the cache is down, and guessing stays as slow as the failing cache makes it.
+while the cache is down, and guessing stays as slow as the failing cache makes it. Except when
+the cache is the database and the database is unavailable: every limited request needs the
+database next, so the error goes on to become the 503 at once, rather than after a second
+connect timeout (spirtuoz/outages.py).
 """
 
 import logging
@@ -19,6 +22,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 from redis import RedisError
+
+from spirtuoz.outages import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 CACHE_ERRORS = (DatabaseError, RedisError, OSError)
@@ -62,6 +67,8 @@ def limit_wait(*, scope: str, client: str, rate: Rate | None) -> int | None:
     window = int(now // rate.seconds)
     try:
         count = cache.get(_key(scope, client, window), 0)
+    except DATABASE_UNAVAILABLE:
+        raise
     except CACHE_ERRORS as error:
         logger.warning("rate limit %s not checked, the cache failed: %r", scope, error)
         return None
@@ -82,6 +89,8 @@ def limit_hit(*, scope: str, client: str, rate: Rate | None) -> None:
         except ValueError:
             # The window's counter expired between add and incr: its first mistake.
             cache.set(key, 1, timeout=rate.seconds + 1)
+    except DATABASE_UNAVAILABLE:
+        raise
     except CACHE_ERRORS as error:
         logger.warning("rate limit %s not counted, the cache failed: %r", scope, error)
 

@@ -1,6 +1,8 @@
 """What the OpenAPI description (drf-spectacular) says about errors and the host secret.
 
 Every error answer has the one shape `{"error": "<message>"}`; views list which ones they give.
+Every endpoint lists 503: each one needs the database (avatars through the cache, which is the
+database's unless REDIS_URL is set), and answers 503 while it is unavailable.
 """
 
 from drf_spectacular.utils import OpenApiResponse
@@ -10,6 +12,9 @@ from rest_framework import serializers
 HOST_AUTH = [{"hostSecret": []}, {"hostBearer": []}]
 # The Mini App endpoints: Telegram init data, or nothing unless the hub requires it.
 MINI_APP_AUTH = [{"telegramInitData": []}, {}]
+
+DATABASE_DOWN = 'The database is unavailable (`{"error": "database unavailable"}`).'
+CACHE_DOWN = 'The Redis cache (with REDIS_URL) is unavailable (`{"error": "cache unavailable"}`).'
 
 ERRORS = {
     400: "The request is malformed: bad JSON, a bad field or a bad id.",

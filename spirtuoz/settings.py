@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "spirtuoz.api.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "spirtuoz.urls"
@@ -132,6 +133,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A PostgreSQL server that is down or unreachable must cost a request a few seconds, not the
+# minutes an unanswered TCP connect can take: then the hub answers 503 (see spirtuoz/api.py).
+# The URL may set its own, e.g. `?connect_timeout=10`.
+DATABASE_CONNECT_TIMEOUT_SECONDS = 3
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT_SECONDS)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock when a transaction starts, so concurrent
@@ -276,6 +284,9 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             # Hubs sharing one Redis (production and staging, or test runs) need their own.
             "KEY_PREFIX": env("REDIS_KEY_PREFIX", "spirtuoz"),
+            # A Redis that is down or hangs costs a request seconds, never forever: then the
+            # avatars answer 503 and the rate limits let requests through (spirtuoz/api.py).
+            "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 3},
         }
     }
 else:

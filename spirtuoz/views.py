@@ -7,7 +7,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from spirtuoz.api import error
-from spirtuoz.schema import errors
+from spirtuoz.schema import DATABASE_DOWN, errors
 
 
 @extend_schema(
@@ -15,7 +15,7 @@ from spirtuoz.schema import errors
     tags=["Operations"],
     responses={
         200: inline_serializer("Health", {"status": serializers.ChoiceField(["ok"])}),
-        **errors(503, s503="The database is unavailable."),
+        **errors(503, s503=DATABASE_DOWN),
     },
 )
 @api_view(["GET"])

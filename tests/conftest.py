@@ -1,17 +1,25 @@
-"""Fixtures shared by the whole suite."""
+"""Fixtures shared by the whole suite, and the secrets audit of the whole run."""
 
+import logging
 import os
 import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from tests.fake_telegram import FakeTelegram
+from spirtuoz.logs import RedactSecrets
+from tests import secret_audit
+from tests.fake_telegram import TOKEN, FakeTelegram
 
 HOST_SECRET = "test-host-secret-0123456789"
+# The secret keys of the hubs that the tests start as subprocesses.
+GUNICORN_SECRET_KEY = "gunicorn-test-secret-key"
+PRODUCTION_SECRET_KEY = "production-like-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+PRODUCTION_HOST_SECRET = "production-like-host-secret-0123456789"
 # A real 160x160 JPEG, as Telegram serves profile photos.
 AVATAR_JPEG = (Path(__file__).parent / "data" / "avatar.jpg").read_bytes()
 
@@ -28,6 +36,55 @@ def _hub_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+# Every secret the suite gives a hub; the run fails if any of them shows in what a hub said.
+AUDIT = secret_audit.SecretAudit(
+    {
+        "BOT_TOKEN": TOKEN,
+        "HOST_SECRET": HOST_SECRET,
+        "SECRET_KEY": django_settings.SECRET_KEY,  # pyproject.toml's, for the in-process hub
+        "SECRET_KEY of the gunicorn tests": GUNICORN_SECRET_KEY,
+        "SECRET_KEY of the deploy tests": PRODUCTION_SECRET_KEY,
+        "HOST_SECRET of the deploy tests": PRODUCTION_HOST_SECRET,
+    }
+)
+secret_audit.start(AUDIT)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_secrets():
+    """Every response of the in-process hub, and every line its log handlers write, for the
+    whole run (tests/secret_audit.py): the recorder is the outermost middleware."""
+    django_settings.MIDDLEWARE = [
+        "tests.secret_audit.RecordResponses",
+        *django_settings.MIDDLEWARE,
+    ]
+    loggers = [logging.getLogger(), *map(logging.getLogger, logging.root.manager.loggerDict)]
+    secret_audit.record_log_lines(
+        [
+            handler
+            for logger in loggers
+            for handler in getattr(logger, "handlers", [])
+            if any(isinstance(f, RedactSecrets) for f in handler.filters)
+        ]
+    )
+
+
+def pytest_sessionfinish(session):
+    if AUDIT.finish():
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if AUDIT.leaks:
+        terminalreporter.section("secrets audit: FAILED", red=True)
+        for leak in AUDIT.leaks:
+            terminalreporter.write_line(str(leak))
+    else:
+        terminalreporter.write_line(
+            f"secrets audit: no secret in {AUDIT.checked} answers, log lines and log files"
+        )
 
 
 @pytest.fixture(scope="session")

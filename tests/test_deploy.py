@@ -15,14 +15,16 @@ from pathlib import Path
 
 import pytest
 
+from tests import secret_audit
+from tests.conftest import PRODUCTION_HOST_SECRET, PRODUCTION_SECRET_KEY
 from tests.test_server import Gunicorn, free_port, hub_environment, prepare_like_make_run
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PUBLIC_HOST = "hub.example.test"
 PRODUCTION = {
     "DEBUG": "false",
-    "SECRET_KEY": "production-like-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-    "HOST_SECRET": "production-like-host-secret-0123456789",
+    "SECRET_KEY": PRODUCTION_SECRET_KEY,
+    "HOST_SECRET": PRODUCTION_HOST_SECRET,
     "PUBLIC_URL": f"https://{PUBLIC_HOST}",
 }
 CHECK_DEPLOY = ("manage.py", "check", "--deploy", "--fail-level", "WARNING")
@@ -77,9 +79,11 @@ class Browser:
         request = urllib.request.Request(f"{self.url}{path}", data=data, headers=headers)
         try:
             with self.opener.open(request, timeout=10) as response:
-                return response.status, response.headers, response.read()
+                answer = response.status, response.headers, response.read()
         except urllib.error.HTTPError as error:
-            return error.code, error.headers, error.read()
+            answer = error.code, error.headers, error.read()
+        secret_audit.check_response(f"the answer {answer[0]} to {path}", answer[1], answer[2])
+        return answer
 
     def cookie(self, name: str) -> http.cookiejar.Cookie:
         return next(cookie for cookie in self.cookies if cookie.name == name)

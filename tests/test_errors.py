@@ -1,5 +1,9 @@
+import logging
+
 import pytest
+from django.db import InterfaceError, OperationalError
 from django.urls import path
+from rest_framework.decorators import api_view
 from rest_framework.test import APIClient
 
 # The project's own error handlers, for the URLconf below.
@@ -12,7 +16,20 @@ def explode(request):
     raise RuntimeError("boom")
 
 
-urlpatterns = [path("explode", explode)]
+def lose_the_database(request):
+    raise OperationalError('connection failed: connection to server at "db", port 5432 failed')
+
+
+@api_view(["POST"])
+def lose_the_database_in_drf(request):
+    raise InterfaceError("connection already closed")
+
+
+urlpatterns = [
+    path("explode", explode),
+    path("database", lose_the_database),
+    path("api/database", lose_the_database_in_drf),
+]
 
 
 class TestErrorsAreJson:
@@ -36,3 +53,45 @@ class TestErrorsAreJson:
 
         assert response.status_code == 500
         assert response.json() == {"error": "internal server error"}
+
+    def test_a_database_that_cannot_be_reached_gets_a_json_503(self, settings, caplog):
+        settings.ROOT_URLCONF = __name__
+
+        response = APIClient().get("/database")
+
+        assert response.status_code == 503
+        assert response.json() == {"error": "database unavailable"}
+        assert (
+            "spirtuoz.api",
+            logging.WARNING,
+            'database unavailable: GET /database: connection failed: connection to server at "db", '
+            "port 5432 failed",
+        ) in caplog.record_tuples
+
+    def test_a_connection_lost_in_an_api_view_gets_a_json_503(self, settings):
+        settings.ROOT_URLCONF = __name__
+
+        response = APIClient().post("/api/database", {})
+
+        assert response.status_code == 503
+        assert response.json() == {"error": "database unavailable"}
+
+    def test_a_redis_cache_that_cannot_be_reached_gets_a_json_503(self, settings, caplog):
+        settings.BOT_TOKEN = "42:NEVER-USED"
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:1/0",
+            }
+        }
+
+        response = APIClient().get("/api/users/42/avatar")
+
+        assert response.status_code == 503
+        assert response.json() == {"error": "cache unavailable"}
+        assert (
+            "spirtuoz.api",
+            logging.WARNING,
+            "cache unavailable: GET /api/users/42/avatar: "
+            "Error 111 connecting to 127.0.0.1:1. Connection refused.",
+        ) in caplog.record_tuples

@@ -121,6 +121,9 @@ class TestInitDataVerify:
             {"user": "[]"},
             {"auth_date": "soon"},
             {"auth_date": "١٢٣"},
+            # Found by test_fuzz.py: a 500 (OverflowError, or ValueError past 4300 digits).
+            {"auth_date": "9" * 400},
+            {"auth_date": "9" * 5000},
         ],
     )
     def test_well_signed_nonsense_is_refused(self, fields):

@@ -52,6 +52,12 @@ class TestRoomClose:
         assert (again.status_code, again.json()) == (404, {"error": "room not found"})
         assert (unknown.status_code, unknown.json()) == (404, {"error": "room not found"})
 
+    @pytest.mark.parametrize("code", ["AB%00CD", "not-a-code", "%C3%9F%C3%9F"])
+    def test_it_answers_404_for_what_cannot_be_a_room_code(self, api, code):
+        response = api.delete(f"/api/host/rooms/{code}", HTTP_X_HOST_SECRET=HOST_SECRET)
+
+        assert (response.status_code, response.json()) == (404, {"error": "room not found"})
+
     def test_registering_a_closed_code_again_opens_a_new_room(self, api, register, time_machine):
         time_machine.move_to("2026-11-24 18:00:00Z", tick=False)
         first = register({"room_code": "ABCD"}).json()

@@ -69,6 +69,15 @@ class TestSchema:
                             "$ref": "#/components/schemas/Error"
                         }, f"{method} {path} {status}"
 
+    def test_every_endpoint_documents_its_503_for_a_database_that_is_down(self, client):
+        schema = yaml.safe_load(client.get("/api/schema/").content)
+
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                assert "database is unavailable" in operation["responses"]["503"]["description"], (
+                    f"{method} {path}"
+                )
+
     def test_it_is_served_as_json_on_request(self, client):
         response = client.get("/api/schema/?format=json")
 

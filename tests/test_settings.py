@@ -24,9 +24,11 @@ print(json.dumps({name: getattr(settings, name) for name in (
 )} | {"CACHE": settings.CACHES["default"]["BACKEND"],
       "CACHE_LOCATION": settings.CACHES["default"]["LOCATION"],
       "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
+      "CACHE_OPTIONS": settings.CACHES["default"].get("OPTIONS", {}),
       "DATABASE": settings.DATABASES["default"]["NAME"],
       "CONN_MAX_AGE": settings.DATABASES["default"]["CONN_MAX_AGE"],
-      "CONN_HEALTH_CHECKS": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"]}))
+      "CONN_HEALTH_CHECKS": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"],
+      "CONNECT_TIMEOUT": settings.DATABASES["default"]["OPTIONS"].get("connect_timeout")}))
 """
 
 
@@ -75,9 +77,11 @@ class TestSettings:
             "DATABASE": str(BASE_DIR / "db.sqlite3"),
             "CONN_MAX_AGE": 600,
             "CONN_HEALTH_CHECKS": True,
+            "CONNECT_TIMEOUT": None,
             "CACHE": "django.core.cache.backends.db.DatabaseCache",
             "CACHE_LOCATION": "spirtuoz_cache",
             "CACHE_KEY_PREFIX": "",
+            "CACHE_OPTIONS": {"MAX_ENTRIES": 5000},
             "AVATAR_CACHE_SECONDS": 3600,
             "AVATAR_MISS_CACHE_SECONDS": 600,
             "AVATAR_STALE_SECONDS": 86400,
@@ -138,6 +142,18 @@ class TestSettings:
 
         assert loaded["DATABASE"] == "hub"
 
+    def test_postgresql_gives_up_connecting_after_three_seconds(self):
+        loaded = settings_with(SECRET_KEY="k", DATABASE_URL="postgres://u@db.internal:5432/hub")
+
+        assert loaded["CONNECT_TIMEOUT"] == 3
+
+    def test_the_database_url_may_set_its_own_connect_timeout(self):
+        loaded = settings_with(
+            SECRET_KEY="k", DATABASE_URL="postgres://u@db.internal:5432/hub?connect_timeout=10"
+        )
+
+        assert loaded["CONNECT_TIMEOUT"] == 10
+
     def test_cors_allowed_origins_narrow_who_may_read_the_mini_app_endpoints(self):
         loaded = settings_with(
             SECRET_KEY="k", CORS_ALLOWED_ORIGINS="https://a.vercel.app, https://b.example"
@@ -152,6 +168,11 @@ class TestSettings:
         assert loaded["CACHE"] == "django.core.cache.backends.redis.RedisCache"
         assert loaded["CACHE_LOCATION"] == "redis://cache.internal:6379/0"
         assert loaded["CACHE_KEY_PREFIX"] == "spirtuoz"
+
+    def test_a_redis_that_is_down_or_hangs_costs_a_request_three_seconds_at_most(self):
+        loaded = settings_with(SECRET_KEY="k", REDIS_URL="redis://cache.internal:6379/0")
+
+        assert loaded["CACHE_OPTIONS"] == {"socket_connect_timeout": 3, "socket_timeout": 3}
 
     def test_redis_key_prefix_separates_hubs_sharing_one_redis(self):
         loaded = settings_with(
