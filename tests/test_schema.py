@@ -72,8 +72,12 @@ class TestSchema:
     def test_every_endpoint_documents_its_503_for_a_database_that_is_down(self, client):
         schema = yaml.safe_load(client.get("/api/schema/").content)
 
+        # The webhook acknowledges an update without the database: the bot's handlers log an
+        # outage, and the update gets its 200 (anything else, Telegram would redeliver).
         for path, operations in schema["paths"].items():
             for method, operation in operations.items():
+                if path == "/telegram/webhook":
+                    continue
                 assert "database is unavailable" in operation["responses"]["503"]["description"], (
                     f"{method} {path}"
                 )
