@@ -1,4 +1,5 @@
 # Two commands: `make run` sets up and serves the hub, `make test` sets up and runs the tests.
+# `make bench` measures the hub under load (bench/README is in README.md's Benchmark section).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,7 +14,7 @@ run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/gunicorn --config gunicorn.conf.py
+	$(BIN)/python -m spirtuoz.serve
 
 test: $(VENV)/.dev-installed
 	$(BIN)/pytest
