@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from spirtuoz.ratelimit import limit_memo_forget
 from tests.fake_telegram import FakeTelegram
 
 HOST_SECRET = "test-host-secret-0123456789"
@@ -99,3 +100,9 @@ def shared_cache(request, settings):
             }
         }
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit_memo():
+    """Each case starts with no client remembered as within its limits (spirtuoz/ratelimit.py)."""
+    limit_memo_forget()
