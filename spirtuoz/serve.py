@@ -14,7 +14,10 @@ Django: the workers do.
 
 import logging
 import os
+import socket
 import sys
+import threading
+import time
 from logging import Logger
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spirtuoz.settings")
@@ -86,10 +89,59 @@ def serve_granian() -> None:
             },
         },
     )
-    log = logging.getLogger(LOGGER)
-    server.on_startup(lambda: (banner(log), beside_web.start(log)))
-    server.on_shutdown(lambda: beside_web.stop(log))
+    readiness = Readiness(logging.getLogger(LOGGER))
+    server.on_startup(readiness.watch)
+    server.on_shutdown(readiness.stop)
     server.serve()
+
+
+class Readiness:
+    """The banner and the bot once the hub takes connections, as gunicorn's when_ready has them.
+
+    granian's workers open the listening socket only once they have loaded the app, so startup
+    hooks run while connections are still refused. A thread waits until one is accepted; it
+    starts only after the workers are forked, as a child forked while another thread is inside
+    the C library may inherit its locks held, and hang.
+    """
+
+    POLL_SECONDS = 0.05
+
+    def __init__(self, log: Logger):
+        self.log = log
+        self.lock = threading.Lock()
+        self.stopping = False
+        self.forks = 0
+        self.started = False
+
+    def watch(self) -> None:
+        os.register_at_fork(after_in_parent=self._forked)
+
+    def _forked(self) -> None:
+        self.forks += 1
+        if self.forks >= workers() and not self.started:
+            self.started = True
+            threading.Thread(target=self._when_ready, name="readiness", daemon=True).start()
+
+    def _when_ready(self) -> None:
+        all_interfaces = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104
+        host = all_interfaces.get(settings.HOST, settings.HOST)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        while not self.stopping:
+            with socket.socket(family) as probe:
+                probe.settimeout(1)
+                if probe.connect_ex((host, settings.PORT)) != 0:
+                    time.sleep(self.POLL_SECONDS)
+                    continue
+            with self.lock:
+                if not self.stopping:
+                    banner(self.log)
+                    beside_web.start(self.log)
+            return
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopping = True
+            beside_web.stop(self.log)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""`make run` with BOT_TOKEN: gunicorn serves the hub and runs the polling bot beside it."""
+"""`make run` with BOT_TOKEN: the server (granian, or gunicorn) serves the hub and runs the
+polling bot beside it."""
 
 import logging
 import os
@@ -12,7 +13,7 @@ from telegrambot import beside_web
 from tests.bot_process import PUBLIC_URL, live_database_url
 from tests.conftest import HOST_SECRET
 from tests.fake_telegram import FakeTelegram
-from tests.test_server import Gunicorn, free_port, http, hub_environment
+from tests.test_server import Granian, Gunicorn, free_port, http, hub_environment
 
 
 def redirect_of(url: str) -> tuple[int, str | None]:
@@ -30,7 +31,8 @@ def redirect_of(url: str) -> tuple[int, str | None]:
 
 class TestMakeRunWithTheBot:
     @pytest.mark.django_db(transaction=True)
-    def test_a_player_joins_a_hosts_room_and_both_stop_together(self, tmp_path):
+    @pytest.mark.parametrize("server_class", [Granian, Gunicorn], ids=["granian", "gunicorn"])
+    def test_a_player_joins_a_hosts_room_and_both_stop_together(self, tmp_path, server_class):
         fake = FakeTelegram().start()
         environment = hub_environment(live_database_url(), free_port())
         environment |= {
@@ -38,7 +40,7 @@ class TestMakeRunWithTheBot:
             "FILE_API_URL": fake.url,
             "PUBLIC_URL": PUBLIC_URL,
         }
-        server = Gunicorn(environment, tmp_path / "gunicorn.log")
+        server = server_class(environment, tmp_path / "server.log")
         try:
             fake.wait_for_call("getUpdates", timeout=30)
             http(

@@ -1,3 +1,4 @@
+from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
 from telegram.error import InvalidToken
 
@@ -11,6 +12,12 @@ class Command(BaseCommand):
         "Run the Telegram bot with long polling until SIGINT or SIGTERM. "
         "Telegram being unreachable at start or later is logged and retried."
     )
+    # Every check but the URL configuration's: the bot serves no URL, and loading the web API
+    # to check it would cost the bot's process about 15 MB for as long as it runs.
+    requires_system_checks = [
+        tag for name, tag in vars(checks.Tags).items() if not name.startswith("_")
+        and tag != checks.Tags.urls
+    ]  # fmt: skip
 
     def handle(self, *args, **options) -> None:
         refusal = polling_refusal()
