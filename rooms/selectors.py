@@ -28,14 +28,20 @@ def room_join_url(*, room: Room) -> str:
 
 def room_get_live_public(*, code: str) -> dict | None:
     """What RoomOutputSerializer shows of the room room_get_live finds, or None: one query on
-    the unique index over code, with none of the ORM's per-query work. For the Mini App's
-    lookup, the hub's busiest request (rooms/lookup.py)."""
+    the unique index over code, on the driver's own cursor, with none of the ORM's per-query
+    work (errors still become Django's, and mark the connection for its checks). For the Mini
+    App's lookup, the hub's busiest request (rooms/lookup.py)."""
     connection = connections[DEFAULT_DB_ALIAS]
     sql, converters = _live_public_query(connection.vendor)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [code.upper(), now])
-        row = cursor.fetchone()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(sql, [code.upper(), now])
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
     if row is None:
         return None
     room_code, ws_url, app_url, created_at = row
@@ -51,7 +57,8 @@ def room_get_live_public(*, code: str) -> dict | None:
 
 @cache
 def _live_public_query(vendor: str) -> tuple[str, list]:
-    """The SQL of room_get_live_public, and the database's converters for created_at."""
+    """The SQL of room_get_live_public in the driver's own style, and the database's
+    converters for created_at."""
     connection = connections[DEFAULT_DB_ALIAS]
     quote = connection.ops.quote_name
     table = Room._meta.db_table
@@ -61,6 +68,8 @@ def _live_public_query(vendor: str) -> tuple[str, list]:
         f"FROM {quote(table)} WHERE {quote('code')} = %s AND {quote('closed_at')} IS NULL "
         f"AND {quote('expires_at')} > %s"
     )
+    if vendor == "sqlite":
+        sql = sql.replace("%s", "?")  # what Django's SQLite cursor does to every query
     created_at = Room._meta.get_field("created_at")
     column = created_at.get_col(table)
     converters = connection.ops.get_db_converters(column) + created_at.get_db_converters(

@@ -2,10 +2,19 @@
 (rooms/lookup.py)."""
 
 import os
+import sys
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spirtuoz.settings")
+
+if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # DRF imports django.contrib.postgres.fields whenever psycopg is installed (it is, for
+    # PostgreSQL on Render), and with it psycopg and its libpq: about 10 MB in every web process
+    # that a hub on SQLite never uses. Marked absent, DRF goes without it, as it does wherever
+    # psycopg is not installed.
+    sys.modules.setdefault("django.contrib.postgres.fields", None)
 
 django_application = get_wsgi_application()
 
