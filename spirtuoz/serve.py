@@ -24,6 +24,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spirtuoz.settings")
 
 from django.conf import settings
 
+from spirtuoz.accesslog import BackgroundStreamHandler
 from telegrambot import beside_web
 
 WSGI_APP = "spirtuoz.wsgi:application"
@@ -80,7 +81,7 @@ def serve_granian() -> None:
             },
             "handlers": {
                 "console": {**stdout, "formatter": "plain"},
-                "access": {**stdout, "formatter": "access"},
+                "access": {"()": BackgroundStreamHandler, "formatter": "access"},
             },
             "loggers": {
                 "_granian": {"handlers": ["console"], "level": "INFO", "propagate": False},

@@ -16,6 +16,12 @@ if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # psycopg is not installed.
     sys.modules.setdefault("django.contrib.postgres.fields", None)
 
+# A worker's threads hand the GIL to each other several times per request (sqlite3 lets go of
+# it around every statement). At Python's default switch interval of 5 ms, a thread waiting
+# for it may wait that long each time: 1 ms cut the room lookups' p99 latency several-fold
+# under load (bench/RESULTS.md), for a little more switching.
+sys.setswitchinterval(0.001)
+
 django_application = get_wsgi_application()
 
 # After get_wsgi_application(), which sets Django up: rooms.lookup needs the models.

@@ -204,6 +204,15 @@ class TestServer:
 
         assert (status, json.loads(body)) == (200, {"status": "ok"})
 
+    def test_it_logs_each_request_in_its_access_log(self, gunicorn):
+        http("GET", f"{gunicorn.url}/api/rooms/ACCESSLOG")
+
+        # granian's worker writes its access lines from a thread of its own: a moment later.
+        deadline = time.monotonic() + 5
+        while '"GET /api/rooms/ACCESSLOG HTTP/1.1" 404' not in gunicorn.log.read_text():
+            assert time.monotonic() < deadline, gunicorn.log.read_text()
+            time.sleep(0.05)
+
     def test_the_admin_looks_right_with_debug_off(self, gunicorn):
         status, _, page = http("GET", f"{gunicorn.url}/admin/login/")
         assert status == 200
