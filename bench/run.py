@@ -105,6 +105,8 @@ class Process:
     peak_rss_bytes: int = 0
     # Each process's RSS when the sum peaked: (its command line, bytes).
     peak_breakdown: list[tuple[str, int]] = field(default_factory=list)
+    # The sum of the processes' PSS then: shared pages counted once in all.
+    peak_pss_bytes: int = 0
     _sampling: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -117,6 +119,7 @@ class Process:
             total = sum(rss for _, rss in processes)
             if total > self.peak_rss_bytes:
                 self.peak_rss_bytes, self.peak_breakdown = total, processes
+                self.peak_pss_bytes = tree_pss_bytes(self.popen.pid)
 
     def stop(self) -> None:
         self._sampling.set()
@@ -445,7 +448,9 @@ end
                 "peak RSS, all hub processes (server, workers, bot)", "MB", hub_mb, floor_mb,
                 reference.peak_rss_bytes / 1e6 if reference else None,
                 f"≤ {TARGET_RSS_MB:g} MB", hub_mb <= TARGET_RSS_MB,
-                ("" if hub_mb <= TARGET_RSS_MB else "over 250 MB; ") + f"at the peak: {breakdown}",
+                ("" if hub_mb <= TARGET_RSS_MB else "over 250 MB; ")
+                + f"at the peak: {breakdown}; their PSS (shared pages counted once) "
+                f"{hub.peak_pss_bytes / 1e6:.0f} MB",
             )
         )  # fmt: skip
         hub_startup, floor_startup = startup
@@ -473,7 +478,30 @@ def _unclean(result: WrkResult) -> str:
 
 
 DESIGN = """
-See the README's Benchmark section for what makes the room lookup fast and what it keeps.
+What the figures above rest on (README, "Benchmark", says more):
+
+- **The server.** `make run` serves the hub with granian (`spirtuoz/serve.py`), whose HTTP
+  handling is Rust: with the same 2 workers of 4 threads, gunicorn's gthread workers cap even
+  the bare floor app near the Node/Express figure on this machine (`SERVER=gunicorn make bench`
+  measures that), granian's floor is several times higher. gunicorn stays available.
+- **The room lookup** is answered in front of Django (`rooms/lookup.py`): one indexed SELECT
+  on the worker thread's persistent connection, the driver's own cursor, and the JSON and
+  headers exactly as the DRF view sends them (tested byte for byte). Nothing is cached: a
+  re-registration or a close shows on the very next lookup, on every worker and instance
+  (tests/test_instances.py). Misses, clients past their limit, wrong init data, redirects and
+  bad hosts go to Django, which answers and counts them as before.
+- **The miss limit** is still read from the shared cache, but each process remembers for
+  1 s that a client was within it (documented slack: at most that second, and one miss per
+  process, after another process blocked the client).
+- **The access log** is written by a thread of each worker; request threads only queue their
+  line. Workers switch the GIL every 1 ms instead of 5 ms: sqlite3 lets go of it around each
+  statement, and the default interval made those hand-overs the lookups' p99.
+- **Memory.** The bot skips the admin's, the templates' and the URLs' start-up checks (they
+  loaded the web API into it), web processes load python-telegram-bot only in webhook mode and
+  redis only with the Redis cache, and on SQLite they keep psycopg out (DRF loaded it for
+  optional PostgreSQL fields). On PostgreSQL each web process carries psycopg, about 10 MB more.
+- **Not changed:** registrations (a write each, serialized by SQLite, through DRF) and the
+  avatar endpoints (DRF, one shared-cache read each) keep Django's full request handling.
 """
 
 
@@ -513,8 +541,18 @@ def get(server: Process, path: str, timeout: float = 10) -> tuple[int, bytes]:
     return request(server, "GET", path, timeout=timeout)
 
 
-def tree_rss(root: int) -> list[tuple[str, int]]:
-    """The command line and RSS of `root` and of each of its descendants, from /proc."""
+def tree_pss_bytes(root: int) -> int:
+    """The PSS of `root` and its descendants: what they use with shared pages split among them."""
+    total = 0
+    for pid in [root, *descendants(root)]:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+    return total
+
+
+def descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -523,15 +561,23 @@ def tree_rss(root: int) -> list[tuple[str, int]]:
             stat = (entry / "stat").read_text()
             parent = int(stat.rpartition(")")[2].split()[1])
             children.setdefault(parent, []).append(int(entry.name))
-    processes, pending = [], [root]
-    page = os.sysconf("SC_PAGE_SIZE")
+    found, pending = [], list(children.get(root, []))
     while pending:
-        pid = pending.pop()
+        pid = pending.pop(0)
+        found.append(pid)
+        pending += children.get(pid, [])
+    return found
+
+
+def tree_rss(root: int) -> list[tuple[str, int]]:
+    """The command line and RSS of `root` and of each of its descendants, from /proc."""
+    processes = []
+    page = os.sysconf("SC_PAGE_SIZE")
+    for pid in [root, *descendants(root)]:
         with contextlib.suppress(OSError):
             rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
             processes.append((command.strip(), rss))
-        pending += children.get(pid, [])
     return processes
 
 
