@@ -60,13 +60,13 @@ def banner(log: Logger) -> None:
     )
 
 
-def serve_granian() -> None:
+def serve_granian(app: str) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
     stdout = {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
     server = Granian(
-        WSGI_APP,
+        app,
         address=settings.HOST,
         port=settings.PORT,
         interface=Interfaces.WSGI,
@@ -145,13 +145,16 @@ class Readiness:
             beside_web.stop(self.log)
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
+    """`python -m spirtuoz.serve [MODULE:APP]`: the hub, or another WSGI app served the same
+    way (`make bench` serves its floor app so)."""
+    app = argv[0] if argv else WSGI_APP
     if server_name() == "gunicorn":
         # Replaced by gunicorn itself, so that signals reach its master directly.
-        command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+        command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app]
         os.execv(sys.executable, command)  # noqa: S606 -- this interpreter, a fixed command
-    serve_granian()
+    serve_granian(app)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
