@@ -464,7 +464,7 @@ end
 def _role(index: int, command: str) -> str:
     """What a process of the hub's tree is: the server process first, then workers and bot."""
     if index == 0:
-        return "server process"
+        return "server process (with the bot's thread under granian)"
     return "bot" if "runbot" in command else "worker"
 
 
@@ -493,10 +493,13 @@ What the figures above rest on (README, "Benchmark", says more):
 - **The access log** is written by a thread of each worker; request threads only queue their
   line. Workers switch the GIL every 1 ms instead of 5 ms: sqlite3 lets go of it around each
   statement, and the default interval made those hand-overs the lookups' p99.
-- **Memory.** The bot skips the admin's, the templates' and the URLs' start-up checks (they
-  loaded the web API into it), web processes load python-telegram-bot only in webhook mode and
-  redis only with the Redis cache, and on SQLite they keep psycopg out (DRF loaded it for
-  optional PostgreSQL fields). On PostgreSQL each web process carries psycopg, about 10 MB more.
+- **Memory.** Under granian the polling bot runs on a thread of the server process, started
+  after the workers are forked, instead of in a process of its own (one interpreter and one
+  Django fewer, about 25 MB); under gunicorn, which forks workers all its life, it stays a
+  process. The bot skips the admin's, the templates' and the URLs' start-up checks (they loaded
+  the web API into it), web processes load python-telegram-bot only in webhook mode and redis
+  only with the Redis cache, and on SQLite they keep psycopg out (DRF loaded it for optional
+  PostgreSQL fields). On PostgreSQL each web process carries psycopg, about 10 MB more.
 - **Not changed:** registrations (a write each, serialized by SQLite, through DRF) and the
   avatar endpoints (DRF, one shared-cache read each) keep Django's full request handling.
 """

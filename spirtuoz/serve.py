@@ -7,8 +7,9 @@ gunicorn stays supported, with `gunicorn.conf.py`, for hosts and habits built ar
 
 Either way: WEB_CONCURRENCY worker processes (default 2) of THREADS threads each, the address
 from Django's settings (HOST and PORT, so `.env` applies), one access line per request on stdout,
-the same start-up banner, and the polling bot beside the workers (telegrambot/beside_web.py),
-stopped with them. Like gunicorn's master, this process reads settings only and never sets up
+the same start-up banner, and the polling bot beside the workers (telegrambot/beside_web.py:
+a thread of this process under granian, a process of its own under gunicorn), stopped with
+them. Like gunicorn's master, this process reads settings only and never sets up
 Django: the workers do.
 """
 
@@ -92,6 +93,7 @@ def serve_granian(app: str) -> None:
     )
     readiness = Readiness(logging.getLogger(LOGGER))
     server.on_startup(readiness.watch)
+    server.on_reload(readiness.reload)
     server.on_shutdown(readiness.stop)
     server.serve()
 
@@ -136,13 +138,20 @@ class Readiness:
             with self.lock:
                 if not self.stopping:
                     banner(self.log)
-                    beside_web.start(self.log)
+                    beside_web.start(self.log, in_process=True)
             return
 
     def stop(self) -> None:
         with self.lock:
             self.stopping = True
             beside_web.stop(self.log)
+
+    def reload(self) -> None:
+        """granian's reload (SIGHUP) forks new workers from this process, which must not run the
+        bot's thread then (telegrambot/beside_web.py): it stops, and polls again on restart."""
+        with self.lock:
+            beside_web.stop(self.log)
+        self.log.warning("Telegram bot: stopped for the reload; restart the hub to poll again")
 
 
 def main(argv: list[str]) -> None:
