@@ -4,6 +4,8 @@ polling bot beside it."""
 import logging
 import os
 import re
+import signal
+import time
 from http.client import HTTPConnection
 from urllib.parse import urlsplit
 
@@ -101,3 +103,32 @@ class TestBesideWeb:
             "Telegram bot: not started (PUBLIC_URL is not set; the join buttons need the hub's "
             "public https:// URL); the hub runs without it"
         ]
+
+
+class TestReloadUnderGranian:
+    @pytest.mark.django_db(transaction=True)
+    def test_a_reload_stops_the_bot_before_it_forks_new_workers(self, tmp_path):
+        fake = FakeTelegram().start()
+        environment = hub_environment(live_database_url(), free_port())
+        environment |= {
+            "BOT_TOKEN": fake.token,
+            "FILE_API_URL": fake.url,
+            "PUBLIC_URL": PUBLIC_URL,
+        }
+        server = Granian(environment, tmp_path / "server.log")
+        try:
+            fake.wait_for_call("getUpdates", timeout=30)
+            server.process.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 30
+            while "Stopped old worker-1" not in server.log.read_text():
+                assert time.monotonic() < deadline, server.log.read_text()
+                time.sleep(0.1)
+            status, _, _ = http("GET", f"{server.url}/healthz")
+        finally:
+            log = server.stop()
+            fake.stop()
+
+        assert status == 200
+        stopped = log.index("Telegram bot stopped.")
+        assert stopped < log.index("stopped for the reload; restart the hub to poll again")
+        assert stopped < log.index("Respawning worker-1")
