@@ -1,4 +1,5 @@
 # Two commands: `make run` sets up and serves the hub, `make test` sets up and runs the tests.
+# `make bench` measures the hub under load (README.md, Benchmark).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,12 +7,12 @@ BIN := $(VENV)/bin
 # Apps with their own translation catalogue in <app>/locale/.
 TRANSLATED_APPS := rooms telegrambot
 
-.PHONY: run test lint messages check-python clean
+.PHONY: run test lint bench messages check-python clean
 
 run: $(VENV)/.runtime-installed
 	$(BIN)/python -m spirtuoz.envfile
 	PATH="$(CURDIR)/$(BIN):$$PATH" bin/prepare
-	$(BIN)/gunicorn --config gunicorn.conf.py
+	$(BIN)/python -m spirtuoz.serve
 
 test: $(VENV)/.dev-installed
 	$(BIN)/pytest
@@ -20,6 +21,22 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	ENV_FILE= SECRET_KEY=lint HOST_SECRET=lint-placeholder-secret $(BIN)/python manage.py makemigrations --check --dry-run
+
+# The hub under load, measured with wrk beside a bare WSGI floor and a Node/Express reference;
+# writes bench/RESULTS.md. Its own virtualenv holds requirements.txt only, as deployed.
+BENCH_VENV := .venv-bench
+bench: $(BENCH_VENV)/.installed
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: sudo apt-get install -y wrk (Debian, Ubuntu) or brew install wrk (macOS)"; exit 2; }
+	@if command -v npm >/dev/null; then \
+		[ -d bench/reference/node_modules ] || (cd bench/reference && npm ci --no-audit --no-fund --silent); \
+	else echo "No Node.js/npm: the Node/Express reference is left out (apt-get install -y nodejs npm)"; fi
+	$(BENCH_VENV)/bin/python -m bench.run
+
+$(BENCH_VENV)/.installed: requirements.txt | check-python
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r requirements.txt
+	touch $@
 
 # Refresh the catalogues from the code, then compile them. Needs GNU gettext (msgfmt); the
 # compiled .mo files are committed, so `make run` and deployments never need it.
@@ -45,4 +62,4 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt examples/requireme
 	touch $@ $(VENV)/.runtime-installed
 
 clean:
-	rm -rf $(VENV) staticfiles test-db.sqlite3
+	rm -rf $(VENV) $(BENCH_VENV) bench/reference/node_modules staticfiles test-db.sqlite3

@@ -1,4 +1,7 @@
-"""gunicorn settings for the hub, under `make run` and in deployment alike.
+"""gunicorn settings: `SERVER=gunicorn make run`, or `gunicorn --config gunicorn.conf.py`.
+
+`make run` serves with granian by default (spirtuoz/serve.py says why); both servers get the
+same workers, threads, banner and bot from spirtuoz/serve.py.
 
 The address comes from Django's settings (HOST and PORT), so `.env` applies here too. With
 BOT_TOKEN set and no TELEGRAM_WEBHOOK_SECRET, the master also runs the polling bot beside the
@@ -11,25 +14,19 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spirtuoz.settings")
 
 from django.conf import settings
 
+from spirtuoz import serve
 from telegrambot import beside_web
 
-wsgi_app = "spirtuoz.wsgi:application"
+wsgi_app = serve.WSGI_APP
 bind = f"{settings.HOST}:{settings.PORT}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+workers = serve.workers()
 worker_class = "gthread"
-threads = 4
+threads = serve.THREADS
 accesslog = "-"
 
 
 def when_ready(server) -> None:
-    all_interfaces = settings.HOST in ("0.0.0.0", "::")  # noqa: S104
-    shown_host = "127.0.0.1" if all_interfaces else settings.HOST
-    server.log.info(
-        "Spirtuoz hub listening on http://%s:%s (admin at /admin/). "
-        "Create an admin user with: .venv/bin/python manage.py createsuperuser",
-        shown_host,
-        settings.PORT,
-    )
+    serve.banner(server.log)
     beside_web.start(server.log)
 
 

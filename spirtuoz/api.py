@@ -13,7 +13,7 @@ from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
 
-from spirtuoz.outages import OUTAGES
+from spirtuoz.outages import outage_message
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class OutageMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        message = next((text for kinds, text in OUTAGES if isinstance(exception, kinds)), None)
+        message = outage_message(exception)
         if message is None:
             return None
         # Its first line says what failed ("connection refused", "timeout expired", ...).

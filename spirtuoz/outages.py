@@ -7,13 +7,22 @@ ends once the store is back, so requests get 503 and may retry (spirtuoz/api.py)
 its own, free of DRF, because the settings import the rate limiter, which needs it too.
 """
 
+import sys
+
 from django.db import InterfaceError, OperationalError
-from redis import RedisError
 
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
-CACHE_UNAVAILABLE = (RedisError,)
-# Each outage and its one error message.
-OUTAGES = (
-    (DATABASE_UNAVAILABLE, "database unavailable"),
-    (CACHE_UNAVAILABLE, "cache unavailable"),
-)
+
+
+def outage_message(error: Exception) -> str | None:
+    """The one error message for an unavailable store, or None for any other error.
+
+    redis is looked up, not imported: only the Redis cache loads it, and it would cost every
+    process of a hub on the database cache some 15 MB (bench/RESULTS.md).
+    """
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        return "database unavailable"
+    redis = sys.modules.get("redis")
+    if redis is not None and isinstance(error, redis.RedisError):
+        return "cache unavailable"
+    return None

@@ -6,7 +6,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from spirtuoz.schema import errors
-from telegrambot import webhook
 from telegrambot.permissions import TelegramWebhookSecret
 
 
@@ -51,6 +50,10 @@ class TelegramWebhookApi(APIView):
         },
     )
     def post(self, request):
+        # Imported here: python-telegram-bot costs every web process about 15 MB, and only
+        # webhook mode needs it in the web processes (the polling bot is a process of its own).
+        from telegrambot import webhook
+
         if not isinstance(request.data, dict):
             raise exceptions.ParseError("request body must be a JSON object")
         try:

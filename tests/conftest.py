@@ -12,6 +12,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from spirtuoz.logs import RedactSecrets
+from spirtuoz.ratelimit import limit_memo_forget
 from tests import secret_audit
 from tests.fake_telegram import TOKEN, FakeTelegram
 
@@ -156,3 +157,9 @@ def shared_cache(request, settings):
             }
         }
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit_memo():
+    """Each case starts with no client remembered as within its limits (spirtuoz/ratelimit.py)."""
+    limit_memo_forget()

@@ -1,8 +1,11 @@
-"""`make run` with BOT_TOKEN: gunicorn serves the hub and runs the polling bot beside it."""
+"""`make run` with BOT_TOKEN: the server (granian, or gunicorn) serves the hub and runs the
+polling bot beside it."""
 
 import logging
 import os
 import re
+import signal
+import time
 from http.client import HTTPConnection
 from urllib.parse import urlsplit
 
@@ -12,7 +15,7 @@ from telegrambot import beside_web
 from tests.bot_process import PUBLIC_URL, live_database_url
 from tests.conftest import HOST_SECRET
 from tests.fake_telegram import FakeTelegram
-from tests.test_server import Gunicorn, free_port, http, hub_environment
+from tests.test_server import Granian, Gunicorn, free_port, http, hub_environment
 
 
 def redirect_of(url: str) -> tuple[int, str | None]:
@@ -30,7 +33,8 @@ def redirect_of(url: str) -> tuple[int, str | None]:
 
 class TestMakeRunWithTheBot:
     @pytest.mark.django_db(transaction=True)
-    def test_a_player_joins_a_hosts_room_and_both_stop_together(self, tmp_path):
+    @pytest.mark.parametrize("server_class", [Granian, Gunicorn], ids=["granian", "gunicorn"])
+    def test_a_player_joins_a_hosts_room_and_both_stop_together(self, tmp_path, server_class):
         fake = FakeTelegram().start()
         environment = hub_environment(live_database_url(), free_port())
         environment |= {
@@ -38,7 +42,7 @@ class TestMakeRunWithTheBot:
             "FILE_API_URL": fake.url,
             "PUBLIC_URL": PUBLIC_URL,
         }
-        server = Gunicorn(environment, tmp_path / "gunicorn.log")
+        server = server_class(environment, tmp_path / "server.log")
         try:
             fake.wait_for_call("getUpdates", timeout=30)
             http(
@@ -62,9 +66,13 @@ class TestMakeRunWithTheBot:
         assert button_url == f"{PUBLIC_URL}/join/PLAY"
         assert redirect == (302, "https://mini.app/?v=1&room=PLAY")
         assert server.process.returncode == 0, log
-        bot_pid = int(re.search(r"Telegram bot: polling in process (\d+)", log).group(1))
-        with pytest.raises(ProcessLookupError):
-            os.kill(bot_pid, 0)
+        if server_class is Gunicorn:
+            bot_pid = int(re.search(r"Telegram bot: polling in process (\d+)", log).group(1))
+            with pytest.raises(ProcessLookupError):
+                os.kill(bot_pid, 0)
+        else:
+            # granian: on a thread of the server process, which has exited.
+            assert f"polling in the server process {server.process.pid} " in log
         assert "Telegram bot stopped." in log
         assert fake.token not in log
 
@@ -95,3 +103,32 @@ class TestBesideWeb:
             "Telegram bot: not started (PUBLIC_URL is not set; the join buttons need the hub's "
             "public https:// URL); the hub runs without it"
         ]
+
+
+class TestReloadUnderGranian:
+    @pytest.mark.django_db(transaction=True)
+    def test_a_reload_stops_the_bot_before_it_forks_new_workers(self, tmp_path):
+        fake = FakeTelegram().start()
+        environment = hub_environment(live_database_url(), free_port())
+        environment |= {
+            "BOT_TOKEN": fake.token,
+            "FILE_API_URL": fake.url,
+            "PUBLIC_URL": PUBLIC_URL,
+        }
+        server = Granian(environment, tmp_path / "server.log")
+        try:
+            fake.wait_for_call("getUpdates", timeout=30)
+            server.process.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 30
+            while "Stopped old worker-1" not in server.log.read_text():
+                assert time.monotonic() < deadline, server.log.read_text()
+                time.sleep(0.1)
+            status, _, _ = http("GET", f"{server.url}/healthz")
+        finally:
+            log = server.stop()
+            fake.stop()
+
+        assert status == 200
+        stopped = log.index("Telegram bot stopped.")
+        assert stopped < log.index("stopped for the reload; restart the hub to poll again")
+        assert stopped < log.index("Respawning worker-1")

@@ -17,7 +17,7 @@ import pytest
 
 from tests import secret_audit
 from tests.conftest import PRODUCTION_HOST_SECRET, PRODUCTION_SECRET_KEY
-from tests.test_server import Gunicorn, free_port, hub_environment, prepare_like_make_run
+from tests.test_server import Granian, free_port, hub_environment, prepare_like_make_run
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PUBLIC_HOST = "hub.example.test"
@@ -109,7 +109,7 @@ def deployed(hub_database):
     """The hub as on Render: an https PUBLIC_URL, behind a proxy that terminates TLS."""
     folder, database_url = hub_database
     environment = hub_environment(database_url, free_port()) | PRODUCTION
-    server = Gunicorn(environment, folder / "deployed.log")
+    server = Granian(environment, folder / "deployed.log")
     yield server
     server.stop()
 
@@ -118,7 +118,7 @@ def deployed(hub_database):
 def local(hub_database):
     """The hub as `make run` serves it: no PUBLIC_URL, plain http on 127.0.0.1."""
     folder, database_url = hub_database
-    server = Gunicorn(hub_environment(database_url, free_port()), folder / "local.log")
+    server = Granian(hub_environment(database_url, free_port()), folder / "local.log")
     yield server
     server.stop()
 

@@ -1,5 +1,5 @@
-"""Several instances of the hub, as Render runs a scaled-out service: two gunicorn servers, started
-as `make run` starts one, on one database and one shared cache. Whatever one instance writes,
+"""Several instances of the hub, as Render runs a scaled-out service: two servers, one granian as
+`make run` starts it and one gunicorn (SERVER=gunicorn), on one database and one shared cache. Whatever one instance writes,
 the other serves on the very next request, and Telegram is asked once for both.
 
 The database is the suite's kind: a fresh PostgreSQL database when DATABASE_URL points at
@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import AVATAR_JPEG, HOST_SECRET, REDIS_TEST_URL, redis_or_skip
 from tests.fake_telegram import FILE, FakeTelegram
-from tests.test_server import Gunicorn, free_port, http, hub_environment, manage
+from tests.test_server import Granian, Gunicorn, Server, free_port, http, hub_environment, manage
 
 ROOM = {"ws_url": "wss://first.trycloudflare.com/ws", "app_url": "https://mini.app"}
 
@@ -83,8 +83,8 @@ def shared_cache_environment(request):
 
 @dataclass
 class Instances:
-    first: Gunicorn
-    second: Gunicorn
+    first: Server
+    second: Server
     telegram: FakeTelegram
 
 
@@ -93,21 +93,23 @@ def instances(tmp_path_factory, database_url, shared_cache_environment):
     telegram = FakeTelegram().start()
     folder = tmp_path_factory.mktemp("instances")
     environment = hub_environment(database_url, 0) | shared_cache_environment
+    # Two workers each: what one worker writes, every worker of both instances must serve.
     environment |= {"FILE_API_URL": telegram.url, "BOT_TOKEN": telegram.token}
+    environment["WEB_CONCURRENCY"] = "2"
 
-    def start(name: str) -> Gunicorn:
-        return Gunicorn(environment | {"PORT": str(free_port())}, folder / f"{name}.log")
+    def start(name: str, server_class: type[Server]) -> Server:
+        return server_class(environment | {"PORT": str(free_port())}, folder / f"{name}.log")
 
     # Started and stopped side by side, to keep the test quick.
     with ThreadPoolExecutor(2) as pool:
-        servers = list(pool.map(start, ("first", "second")))
+        servers = list(pool.map(start, ("first", "second"), (Granian, Gunicorn)))
     yield Instances(*servers, telegram)
     with ThreadPoolExecutor(2) as pool:
-        list(pool.map(Gunicorn.stop, servers))
+        list(pool.map(Server.stop, servers))
     telegram.stop()
 
 
-def call(server: Gunicorn, method: str, path: str, body: dict | None = None):
+def call(server: Server, method: str, path: str, body: dict | None = None):
     """(status, JSON body or None) of one request to `server`, with the host secret."""
     status, _, content = http(
         method, f"{server.url}{path}", body, **{"X-Host-Secret": HOST_SECRET}
@@ -156,6 +158,26 @@ class TestInstances:
             404,
             {"error": "room not found"},
         )
+
+    def test_every_worker_of_both_serves_a_change_on_the_very_next_lookup(self, instances):
+        _, registered = call(instances.first, "POST", "/api/host/rooms/register", ROOM)
+        code = registered["room_code"]
+        servers = [instances.first, instances.second] * 4
+        # Each lookup on a new connection, so that both workers of each instance answer some.
+        assert {call(server, "GET", f"/api/rooms/{code}")[0] for server in servers} == {200}
+
+        for ws_url in ("wss://third.trycloudflare.com/ws", "wss://fourth.trycloudflare.com/ws"):
+            call(
+                instances.second,
+                "POST",
+                "/api/host/rooms/register",
+                {**ROOM, "room_code": code, "ws_url": ws_url},
+            )
+            seen = {call(server, "GET", f"/api/rooms/{code}")[1]["ws_url"] for server in servers}
+            assert seen == {ws_url}
+
+        call(instances.first, "DELETE", f"/api/host/rooms/{code}")
+        assert {call(server, "GET", f"/api/rooms/{code}")[0] for server in servers} == {404}
 
     def test_an_avatar_fetched_through_one_is_cached_for_the_other(
         self, instances, shared_cache_environment

@@ -1,9 +1,13 @@
 """Guessing is slow: lookups of unknown rooms and wrong host secrets are limited per client,
 while lookups that find a room never count, so a room full of players is never throttled."""
 
+import time
+
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIRequestFactory
 
+from spirtuoz import ratelimit
 from spirtuoz.ratelimit import Rate, client_address
 from tests.conftest import HOST_SECRET
 
@@ -150,6 +154,46 @@ class TestRoomLookupLimit:
 
         assert response.status_code == 404
         assert "rate limit room-lookup-miss not checked, the cache failed" in caplog.text
+
+
+@pytest.mark.django_db
+class TestTheMemoOfClientsWithinTheirLimits:
+    """Each process remembers for a moment that a client was within its limit: the slack."""
+
+    def blocked_elsewhere(self, client: str) -> None:
+        """What another worker or instance does when it counts the client's third miss."""
+        window = int(time.time() // 60)
+        cache.set(f"ratelimit:room-lookup-miss:{client}:{window}", 3, timeout=61)
+
+    def test_a_client_blocked_elsewhere_waits_here_once_the_memo_lapses(
+        self, api, register, clock, tight_limits, monkeypatch
+    ):
+        monkeypatch.setattr(ratelimit, "CLEAR_MEMO_SECONDS", 0.2)
+        register({"room_code": "LIVE"})
+        assert api.get("/api/rooms/LIVE", **PLAYER).status_code == 200
+
+        self.blocked_elsewhere(PLAYER["REMOTE_ADDR"])
+        within_the_slack = api.get("/api/rooms/LIVE", **PLAYER).status_code
+        time.sleep(0.25)
+
+        assert within_the_slack == 200
+        assert api.get("/api/rooms/LIVE", **PLAYER).status_code == 429
+
+    def test_a_miss_counted_here_blocks_at_once_whatever_the_memo_says(
+        self, api, register, clock, tight_limits
+    ):
+        register({"room_code": "LIVE"})
+        assert api.get("/api/rooms/LIVE", **PLAYER).status_code == 200
+        self.blocked_elsewhere(PLAYER["REMOTE_ADDR"])
+
+        assert api.get("/api/rooms/AAAA", **PLAYER).status_code == 404
+
+        assert api.get("/api/rooms/LIVE", **PLAYER).status_code == 429
+
+    def test_a_client_never_seen_is_checked_in_the_cache(self, api, clock, tight_limits):
+        self.blocked_elsewhere(PLAYER["REMOTE_ADDR"])
+
+        assert api.get("/api/rooms/AAAA", **PLAYER).status_code == 429
 
 
 @pytest.mark.django_db

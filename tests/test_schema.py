@@ -15,7 +15,7 @@ from tests.conftest import AVATAR_JPEG, HOST_SECRET
 from tests.fake_telegram import FakeTelegram
 from tests.test_server import (
     BIN,
-    Gunicorn,
+    Granian,
     free_port,
     http,
     hub_environment,
@@ -116,7 +116,7 @@ def hub(tmp_path_factory):
         "HOST_AUTH_FAIL_RATE": "off",
     }
     prepare_like_make_run(environment)
-    server = Gunicorn(environment, folder / "gunicorn.log")
+    server = Granian(environment, folder / "server.log")
     # The rooms the schema's examples name, so fuzzing reaches the found-room answers too.
     for code in ("ABCD", "REGISTER"):
         http(

@@ -1,4 +1,5 @@
-"""The hub over real HTTP: Django's live server, and gunicorn started as `make run` starts it."""
+"""The hub over real HTTP: Django's live server, and the hub served as `make run` serves it, by
+granian (the default) and by gunicorn (SERVER=gunicorn, or gunicorn.conf.py on its own)."""
 
 import contextlib
 import json
@@ -111,13 +112,20 @@ def prepare_like_make_run(environment: dict[str, str]) -> None:
     )
 
 
-class Gunicorn:
+class Server:
+    """A hub server process, started once it says where it listens; stop() returns its log."""
+
+    command: list[str]
+    # The log line each worker process starts with, and the pid in it.
+    worker_line: str
+    worker_pid: str
+
     def __init__(self, environment: dict[str, str], log: Path):
         self.url = f"http://127.0.0.1:{environment['PORT']}"
         self.log = log
         secret_audit.watch(log)
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py"],
+            self.command,
             cwd=BASE_DIR,
             env=environment,
             stdout=log.open("wb"),
@@ -134,11 +142,12 @@ class Gunicorn:
         self.process.wait(timeout=30)
         return self.log.read_text()
 
+    def workers_started(self) -> int:
+        return sum(1 for line in self.log.read_text().splitlines() if self.worker_line in line)
+
     def workers(self) -> list[int]:
         """The pids of every worker the master has booted so far."""
-        return [
-            int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", self.log.read_text())
-        ]
+        return [int(pid) for pid in re.findall(self.worker_pid, self.log.read_text())]
 
     def kill(self) -> None:
         """SIGKILL the master and its workers, as an out-of-memory killer or a lost machine
@@ -164,6 +173,22 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
+class Gunicorn(Server):
+    """gunicorn with gunicorn.conf.py, as `SERVER=gunicorn make run` and Render's docs start it."""
+
+    command = [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py"]
+    worker_line = "Booting worker"
+    worker_pid = r"Booting worker with pid: (\d+)"
+
+
+class Granian(Server):
+    """The hub as `make run` serves it by default: spirtuoz/serve.py, with granian."""
+
+    command = [sys.executable, "-m", "spirtuoz.serve"]
+    worker_line = "Spawning worker-"
+    worker_pid = r"Spawning worker-\d+ with PID: (\d+)"
+
+
 @pytest.fixture(scope="module")
 def telegram():
     fake = FakeTelegram().start()
@@ -171,10 +196,10 @@ def telegram():
     fake.stop()
 
 
-@pytest.fixture(scope="module")
-def gunicorn(tmp_path_factory, telegram):
+@pytest.fixture(scope="module", params=[Granian, Gunicorn], ids=["granian", "gunicorn"])
+def gunicorn(request, tmp_path_factory, telegram):
     """The hub as `make run` serves it: migrated SQLite file with its cache table, collected
-    static, gunicorn with two workers; Telegram is the loopback fake."""
+    static, two workers, by each server; Telegram is the loopback fake."""
     folder = tmp_path_factory.mktemp("hub")
     environment = hub_environment(f"sqlite:///{folder / 'db.sqlite3'}", free_port())
     environment |= {
@@ -183,12 +208,12 @@ def gunicorn(tmp_path_factory, telegram):
         "BOT_TOKEN": telegram.token,
     }
     prepare_like_make_run(environment)
-    server = Gunicorn(environment, folder / "gunicorn.log")
+    server = request.param(environment, folder / "server.log")
     yield server
     server.stop()
 
 
-class TestGunicorn:
+class TestServer:
     def test_it_says_where_it_listens_and_how_to_create_an_admin(self, gunicorn):
         log = gunicorn.log.read_text()
 
@@ -219,6 +244,15 @@ class TestGunicorn:
 
         assert (status, json.loads(body)) == (200, {"status": "ok"})
 
+    def test_it_logs_each_request_in_its_access_log(self, gunicorn):
+        http("GET", f"{gunicorn.url}/api/rooms/ACCESSLOG")
+
+        # granian's worker writes its access lines from a thread of its own: a moment later.
+        deadline = time.monotonic() + 5
+        while '"GET /api/rooms/ACCESSLOG HTTP/1.1" 404' not in gunicorn.log.read_text():
+            assert time.monotonic() < deadline, gunicorn.log.read_text()
+            time.sleep(0.05)
+
     def test_the_admin_looks_right_with_debug_off(self, gunicorn):
         status, _, page = http("GET", f"{gunicorn.url}/admin/login/")
         assert status == 200
@@ -236,6 +270,8 @@ class TestGunicorn:
     def test_its_workers_share_one_avatar_lookup(self, gunicorn, telegram):
         telegram.add_photo(1001, AVATAR_JPEG)
         telegram.delay("getUserProfilePhotos", 0.5)
+        # The fake is the module's: each server's hub asks it once.
+        lookups, downloads = telegram.count("getUserProfilePhotos"), telegram.count(FILE)
         urls = [
             f"{gunicorn.url}/api/users/1001/avatar",
             f"{gunicorn.url}/api/users/1001/avatar.jpg",
@@ -247,12 +283,9 @@ class TestGunicorn:
 
         assert {status for status, _, _ in answers} == {200}
         assert {body for _, _, body in answers[1::2]} == {AVATAR_JPEG}
-        assert telegram.count("getUserProfilePhotos") == 1
-        assert telegram.count(FILE) == 1
-        workers = {
-            line for line in gunicorn.log.read_text().splitlines() if "Booting worker" in line
-        }
-        assert len(workers) == 2
+        assert telegram.count("getUserProfilePhotos") - lookups == 1
+        assert telegram.count(FILE) - downloads == 1
+        assert gunicorn.workers_started() == 2
 
     def test_it_logs_what_happened_and_no_secret(self, gunicorn, telegram):
         http(
@@ -286,3 +319,18 @@ class TestGunicorn:
         assert HOST_SECRET not in log
         assert GUNICORN_SECRET_KEY not in log
         assert telegram.token not in log
+
+
+class TestServerWithoutDatabase:
+    @pytest.mark.parametrize("server_class", [Granian, Gunicorn], ids=["granian", "gunicorn"])
+    def test_health_check_answers_503_in_json_when_the_database_is_down(
+        self, tmp_path, server_class
+    ):
+        unreachable = f"sqlite:///{tmp_path / 'missing-folder' / 'db.sqlite3'}"
+        server = server_class(hub_environment(unreachable, free_port()), tmp_path / "log")
+        try:
+            status, _, body = http("GET", f"{server.url}/healthz")
+        finally:
+            server.stop()
+
+        assert (status, json.loads(body)) == (503, {"error": "database unavailable"})

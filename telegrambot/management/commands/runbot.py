@@ -1,3 +1,4 @@
+from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
 from telegram.error import InvalidToken
 
@@ -11,6 +12,16 @@ class Command(BaseCommand):
         "Run the Telegram bot with long polling until SIGINT or SIGTERM. "
         "Telegram being unreachable at start or later is logged and retried."
     )
+    # Every check but those of the templates, the admin and the URL configuration: the bot
+    # renders no page and serves no URL, and checking them would load every app's template tags
+    # (DRF's bring psycopg and requests) and the web API into the bot's process for as long as
+    # it runs, about 20 MB. `migrate`, run before the servers start, checks everything.
+    requires_system_checks = [
+        tag
+        for name, tag in vars(checks.Tags).items()
+        if not name.startswith("_")
+        and tag not in (checks.Tags.admin, checks.Tags.templates, checks.Tags.urls)
+    ]
 
     def handle(self, *args, **options) -> None:
         refusal = polling_refusal()

@@ -1,0 +1,1 @@
+"""The hub's benchmark (`make bench`): see bench/run.py."""

@@ -1,0 +1,610 @@
+"""`make bench`: the hub under load, measured with wrk, and bench/RESULTS.md written from it.
+
+Not a test: it takes a few minutes and its figures depend on the machine. It starts the hub the
+way `make run` does (`python -m spirtuoz.serve`, SERVER picks the server) on a fresh SQLite file
+(or DATABASE_URL), with the polling bot beside it talking to the loopback fake Telegram of the
+test suite. It registers 1,000 rooms, then takes each figure with wrk (64 connections, 10 s):
+
+- room lookups (random codes from the 1,000): throughput, p50 and p99 latency;
+- registrations (re-registering random codes from the 1,000, with X-Host-Secret);
+- the avatar JSON and the avatar image, both answered from the cache;
+- Telegram lookups made by 100 concurrent first requests for one user's avatar;
+- the peak RSS of all the hub's processes (server, workers and bot) over the whole run;
+- seconds from starting the server process to the first 200 on /healthz.
+
+In the same run it measures the floor (bench/floor.py: a bare WSGI app under the same server,
+workers and threads) and the in-memory Node/Express design (bench/reference/), when Node is
+installed.
+"""
+
+import argparse
+import contextlib
+import datetime
+import http.client
+import json
+import os
+import platform
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+from bench.report import Figure, Machine, Results, WrkResult, parse_wrk, render
+from tests.fake_telegram import FakeTelegram
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+BENCH_DIR = BASE_DIR / "bench"
+REFERENCE_DIR = BENCH_DIR / "reference"
+AVATAR_JPEG = (BASE_DIR / "tests" / "data" / "avatar.jpg").read_bytes()
+PUBLIC_URL = "https://hub.bench.invalid"
+# As Render's TLS proxy says: with an https PUBLIC_URL the hub redirects plain http.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+ROOM_URLS = {"ws_url": "wss://bench.trycloudflare.com/ws", "app_url": "https://mini.app"}
+WRK_INSTALL = "wrk is not installed: `sudo apt-get install -y wrk` (Debian/Ubuntu), then again."
+TARGET_LOOKUP_P99_MS = 25.0
+TARGET_RSS_MB = 250.0
+TARGET_STARTUP_SECONDS = 2.0
+STORM_REQUESTS = 100
+
+
+@dataclass
+class Settings:
+    rooms: int
+    connections: int
+    threads: int
+    seconds: int
+    workers: int
+    server: str
+    database_url: str | None
+    output: Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rooms", type=int, default=1000)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
+    parser.add_argument("--seconds", type=int, default=10, help="per figure")
+    parser.add_argument("--output", type=Path, default=BENCH_DIR / "RESULTS.md")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print(WRK_INSTALL, file=sys.stderr)
+        return 2
+    settings = Settings(
+        rooms=args.rooms,
+        connections=args.connections,
+        threads=args.threads,
+        seconds=args.seconds,
+        workers=int(os.environ.get("WEB_CONCURRENCY", "2")),
+        server=os.environ.get("SERVER", "").strip().lower() or "granian",
+        database_url=os.environ.get("DATABASE_URL") or None,
+        output=args.output,
+    )
+    with tempfile.TemporaryDirectory(prefix="spirtuoz-bench-") as folder:
+        results = Bench(settings, Path(folder)).run()
+    settings.output.write_text(render(results))
+    print(f"wrote {settings.output}")
+    return 0
+
+
+@dataclass
+class Process:
+    """A server under test, its log, and the peak RSS of its process tree."""
+
+    name: str
+    popen: subprocess.Popen
+    port: int
+    started_at: float
+    peak_rss_bytes: int = 0
+    # Each process's RSS when the sum peaked: (its command line, bytes).
+    peak_breakdown: list[tuple[str, int]] = field(default_factory=list)
+    # Sums over the processes then, from smaps_rollup: PSS (shared pages split among the
+    # processes sharing them), and Anonymous (their own memory, not mapped from files).
+    peak_pss_bytes: int = 0
+    peak_anonymous_bytes: int = 0
+    _sampling: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def sample_rss(self) -> None:
+        while not self._sampling.wait(0.1):
+            processes = tree_rss(self.popen.pid)
+            total = sum(rss for _, rss in processes)
+            if total > self.peak_rss_bytes:
+                self.peak_rss_bytes, self.peak_breakdown = total, processes
+                rollup = tree_rollup_bytes(self.popen.pid)
+                self.peak_pss_bytes, self.peak_anonymous_bytes = rollup["Pss"], rollup["Anonymous"]
+
+    def stop(self) -> None:
+        self._sampling.set()
+        self.popen.terminate()
+        try:
+            self.popen.wait(30)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+
+
+class Bench:
+    def __init__(self, settings: Settings, folder: Path):
+        self.settings = settings
+        self.folder = folder
+        self.commands = ["make bench"]
+        self.loads: list[tuple[str, tuple[float, float, float]]] = []
+        self.note_load("start")
+
+    def note_load(self, moment: str) -> None:
+        self.loads.append((moment, os.getloadavg()))
+
+    def run(self) -> Results:
+        telegram = FakeTelegram().start()
+        try:
+            return self._run(telegram)
+        finally:
+            telegram.stop()
+
+    def _run(self, telegram: FakeTelegram) -> Results:
+        environment = self.hub_environment(telegram)
+        self.prepare_like_make_run(environment)
+        with contextlib.ExitStack() as servers:
+            hub = self.start("hub", [sys.executable, "-m", "spirtuoz.serve"], environment)
+            servers.callback(hub.stop)
+            hub_startup = self.wait_healthy(hub)
+            codes, room_json = self.register_rooms(hub, environment["HOST_SECRET"])
+            floor_environment = environment | {
+                "FLOOR_BODY": room_json,
+                "PORT": str(free_port()),
+                "BOT_TOKEN": "",
+            }
+            floor = self.start("floor", self.floor_command(), floor_environment)
+            servers.callback(floor.stop)
+            floor_startup = self.wait_healthy(floor)
+            reference = self.start_reference(hub, codes)
+            if reference is not None:
+                servers.callback(reference.stop)
+                self.wait_healthy(reference)
+
+            lookup = self.write_lookup_script(codes)
+            hub_lookups = self.wrk("room lookups, hub", hub, lookup)
+            reference_lookups = (
+                self.wrk("room lookups, Node/Express", reference, lookup) if reference else None
+            )
+            floor_lookups = self.wrk("floor", floor, lookup)
+            registrations = self.wrk(
+                "registrations", hub, self.write_register_script(codes, environment)
+            )
+            user = 4242
+            telegram.add_photo(user, AVATAR_JPEG)
+            expect(get(hub, f"/api/users/{user}/avatar.jpg"), 200, "a first avatar")
+            avatar_json = self.wrk("avatar JSON", hub, self.write_path_script(user, ""))
+            avatar_image = self.wrk("avatar image", hub, self.write_path_script(user, ".jpg"))
+            storm = self.avatar_storm(hub, telegram, user=4343)
+            self.note_load("end")
+
+        figures = self.figures(
+            hub=hub,
+            floor=floor,
+            reference=reference,
+            hub_lookups=hub_lookups,
+            floor_lookups=floor_lookups,
+            reference_lookups=reference_lookups,
+            registrations=registrations,
+            avatar_json=avatar_json,
+            avatar_image=avatar_image,
+            storm=storm,
+            startup=(hub_startup, floor_startup),
+        )
+        return Results(
+            machine=machine(self.settings.server),
+            figures=figures,
+            commands=self.commands,
+            loads=self.loads,
+            when=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            design=DESIGN,
+        )
+
+    # The servers.
+
+    def hub_environment(self, telegram: FakeTelegram) -> dict[str, str]:
+        return {
+            **os.environ,
+            "ENV_FILE": "",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "HOST_SECRET": secrets.token_urlsafe(32),
+            "DEBUG": "false",
+            "DATABASE_URL": self.settings.database_url
+            or f"sqlite:///{self.folder / 'db.sqlite3'}",
+            "HOST": "127.0.0.1",
+            "PORT": str(free_port()),
+            "SERVER": self.settings.server,
+            "WEB_CONCURRENCY": str(self.settings.workers),
+            "BOT_TOKEN": telegram.token,
+            "FILE_API_URL": telegram.url,
+            "PUBLIC_URL": PUBLIC_URL,
+            "TELEGRAM_WEBHOOK_SECRET": "",
+            "REDIS_URL": os.environ.get("REDIS_URL", ""),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def prepare_like_make_run(self, environment: dict[str, str]) -> None:
+        for command in (
+            ["migrate", "--noinput", "--verbosity", "0"],
+            ["createcachetable"],
+            ["collectstatic", "--noinput", "--verbosity", "0"],
+        ):
+            subprocess.run(  # noqa: S603 -- this interpreter and this project's manage.py
+                [sys.executable, "manage.py", *command], cwd=BASE_DIR, env=environment, check=True
+            )
+        if self.settings.database_url:
+            # A database of the developer's: start from no rooms, as on a fresh SQLite file.
+            forget_rooms = "from rooms.models import Room; Room.objects.all().delete()"
+            subprocess.run(  # noqa: S603 -- this interpreter and this project's manage.py
+                [sys.executable, "manage.py", "shell", "-c", forget_rooms],
+                cwd=BASE_DIR,
+                env=environment,
+                check=True,
+            )
+
+    def floor_command(self) -> list[str]:
+        """The floor app served as `make run` serves the hub: same server, workers, threads and
+        access log."""
+        return [sys.executable, "-m", "spirtuoz.serve", "bench.floor:application"]
+
+    def start(
+        self, name: str, command: list[str], environment: dict[str, str], port: int | None = None
+    ) -> Process:
+        port = port or int(environment["PORT"])
+        log = (self.folder / f"{name}.log").open("wb")
+        started_at = time.monotonic()
+        popen = subprocess.Popen(  # noqa: S603 -- fixed commands
+            command, cwd=BASE_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT
+        )
+        process = Process(name, popen, port, started_at)
+        threading.Thread(target=process.sample_rss, daemon=True).start()
+        return process
+
+    def start_reference(self, hub: Process, codes: list[str]) -> Process | None:
+        node = shutil.which("node")
+        if node is None or not (REFERENCE_DIR / "node_modules" / "express").is_dir():
+            print("Node/Express reference skipped: no node, or no npm ci in bench/reference")
+            return None
+        rooms = [json.loads(get(hub, f"/api/rooms/{code}")[1]) for code in codes]
+        rooms_file = self.folder / "rooms.json"
+        rooms_file.write_text(json.dumps(rooms))
+        environment = {**os.environ, "ROOMS_FILE": str(rooms_file), "PORT": str(free_port())}
+        return self.start("reference", [node, str(REFERENCE_DIR / "server.js")], environment)
+
+    def wait_healthy(self, process: Process) -> float:
+        """Seconds from starting the process to its first 200 on /healthz."""
+        deadline = process.started_at + 60
+        while time.monotonic() < deadline:
+            if process.popen.poll() is not None:
+                raise RuntimeError(f"{process.name} exited; see {self.folder}/{process.name}.log")
+            with contextlib.suppress(OSError):
+                if get(process, "/healthz")[0] == 200:
+                    return time.monotonic() - process.started_at
+            time.sleep(0.01)
+        raise RuntimeError(f"{process.name} did not answer /healthz within 60 s")
+
+    # The load.
+
+    def register_rooms(self, hub: Process, secret: str) -> tuple[list[str], str]:
+        """Register the rooms (the hub picks their codes); their codes, and one room's JSON."""
+
+        def register(_: int) -> str:
+            status, body = request(
+                hub, "POST", "/api/host/rooms/register", json.dumps(ROOM_URLS), secret=secret
+            )
+            expect((status, body), 201, "a registration")
+            return json.loads(body)["room_code"]
+
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(register, range(self.settings.rooms)))
+        return codes, get(hub, f"/api/rooms/{codes[0]}")[1].decode()
+
+    def wrk(self, name: str, server: Process, script: Path) -> WrkResult:
+        command = [
+            "wrk", f"-t{self.settings.threads}", f"-c{self.settings.connections}",
+            f"-d{self.settings.seconds}s", "--latency", "-s", str(script), server.url,
+        ]  # fmt: skip
+        self.note_load(name)
+        shown = " ".join([*command[:-2], f"bench/<{script.name}>", "http://127.0.0.1:<port>"])
+        self.commands.append(f"{shown}    # {name}")
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+        result = parse_wrk(output)
+        print(f"{name}: {result}")
+        return result
+
+    def write_lookup_script(self, codes: list[str]) -> Path:
+        paths = ", ".join(f'"/api/rooms/{code}"' for code in codes)
+        return self.write_script("lookup.lua", f"local paths = {{{paths}}}", "GET", "nil")
+
+    def write_register_script(self, codes: list[str], environment: dict[str, str]) -> Path:
+        bodies = ", ".join(
+            "'" + json.dumps({"room_code": code, **ROOM_URLS}) + "'" for code in codes
+        )
+        path = "/api/host/rooms/register"
+        return self.write_script(
+            "register.lua",
+            f'local bodies = {{{bodies}}}\nlocal paths = {{"{path}"}}',
+            "POST",
+            "bodies[math.random(#bodies)]",
+            {"Content-Type": "application/json", "X-Host-Secret": environment["HOST_SECRET"]},
+        )
+
+    def write_path_script(self, user: int, suffix: str) -> Path:
+        name = f"avatar{suffix.replace('.', '-')}.lua"
+        return self.write_script(name, f'local paths = {{"/api/users/{user}/avatar{suffix}"}}')
+
+    def write_script(
+        self, name: str, data: str, method: str = "GET", body: str = "nil", headers=None
+    ) -> Path:
+        """A wrk script sending `method` to a random one of `paths`, seeded per thread."""
+        header_lines = "\n".join(
+            f'wrk.headers["{key}"] = "{value}"'
+            for key, value in {**PROXY_HEADERS, **(headers or {})}.items()
+        )
+        script = self.folder / name
+        script.write_text(
+            f"""{data}
+{header_lines}
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("seed", counter)
+end
+function init(args)
+  math.randomseed(os.time() * 1000 + seed)
+end
+function request()
+  return wrk.format("{method}", paths[math.random(#paths)], nil, {body})
+end
+"""
+        )
+        return script
+
+    def avatar_storm(self, hub: Process, telegram: FakeTelegram, user: int) -> dict:
+        """100 concurrent first requests for one user's avatar: how many Telegram lookups."""
+        telegram.add_photo(user, AVATAR_JPEG)
+        # Slow enough that every request arrives while the first lookup is still out.
+        telegram.delay("getUserProfilePhotos", 0.3)
+        start = threading.Barrier(STORM_REQUESTS)
+
+        def first_request(_: int) -> int:
+            start.wait()
+            return get(hub, f"/api/users/{user}/avatar.jpg", timeout=30)[0]
+
+        self.note_load("avatar storm")
+        with ThreadPoolExecutor(STORM_REQUESTS) as pool:
+            statuses = list(pool.map(first_request, range(STORM_REQUESTS)))
+        telegram.heal()
+        lookups = sum(
+            1 for call in telegram.calls_to("getUserProfilePhotos")
+            if int(call.params["user_id"]) == user
+        )  # fmt: skip
+        return {"lookups": lookups, "ok": statuses.count(200)}
+
+    # The report.
+
+    def figures(self, *, hub, floor, reference, hub_lookups, floor_lookups,
+                reference_lookups, registrations, avatar_json, avatar_image, storm,
+                startup) -> list[Figure]:  # fmt: skip
+        floor_rate = floor_lookups.requests_per_second
+        reference_rate = reference_lookups.requests_per_second if reference_lookups else None
+        lookups_met = (
+            hub_lookups.clean and reference_rate is not None
+            and hub_lookups.requests_per_second >= reference_rate
+        )  # fmt: skip
+        figures = [
+            Figure(
+                "room lookups", "req/s", hub_lookups.requests_per_second, floor_rate,
+                reference_rate, "≥ Node/Express", lookups_met,
+                _unclean(hub_lookups)
+                or ("" if lookups_met else "fewer per second than the Node/Express design"),
+            ),
+            Figure("room lookups p50", "ms", hub_lookups.p50_ms, floor_lookups.p50_ms,
+                   reference_lookups.p50_ms if reference_lookups else None),
+            Figure(
+                "room lookups p99", "ms", hub_lookups.p99_ms, floor_lookups.p99_ms,
+                reference_lookups.p99_ms if reference_lookups else None,
+                f"≤ {TARGET_LOOKUP_P99_MS:g} ms", hub_lookups.p99_ms <= TARGET_LOOKUP_P99_MS,
+                "" if hub_lookups.p99_ms <= TARGET_LOOKUP_P99_MS else "over 25 ms",
+            ),
+            Figure("registrations", "req/s", registrations.requests_per_second, floor_rate,
+                   note=_unclean(registrations)),
+            Figure("avatar JSON (cached)", "req/s", avatar_json.requests_per_second, floor_rate,
+                   note=_unclean(avatar_json)),
+            Figure("avatar image (cached)", "req/s", avatar_image.requests_per_second,
+                   floor_rate, note=_unclean(avatar_image)),
+            Figure(
+                f"Telegram lookups for {STORM_REQUESTS} concurrent first requests", "",
+                storm["lookups"], target="1", met=storm["lookups"] == 1 and
+                storm["ok"] == STORM_REQUESTS,
+                note="" if storm["ok"] == STORM_REQUESTS else
+                f"only {storm['ok']} of {STORM_REQUESTS} answered 200",
+            ),
+        ]  # fmt: skip
+        hub_mb, floor_mb = hub.peak_rss_bytes / 1e6, floor.peak_rss_bytes / 1e6
+        breakdown = ", ".join(
+            f"{_role(index, command)} {rss / 1e6:.0f} MB"
+            for index, (command, rss) in enumerate(hub.peak_breakdown)
+        )
+        figures.append(
+            Figure(
+                "peak RSS, all hub processes (server, workers, bot)", "MB", hub_mb, floor_mb,
+                reference.peak_rss_bytes / 1e6 if reference else None,
+                f"≤ {TARGET_RSS_MB:g} MB", hub_mb <= TARGET_RSS_MB,
+                ("" if hub_mb <= TARGET_RSS_MB else "over 250 MB; ")
+                + f"at the peak: {breakdown}. Of the sum, {hub.peak_anonymous_bytes / 1e6:.0f} MB "
+                "is the processes' own (anonymous) memory, the rest pages of the interpreter and "
+                "libraries mapped from files and counted once per process; with shared pages "
+                f"split among the processes (PSS) the hub used {hub.peak_pss_bytes / 1e6:.0f} MB",
+            )
+        )  # fmt: skip
+        hub_startup, floor_startup = startup
+        figures.append(
+            Figure(
+                "start to first 200 on /healthz", "s", hub_startup, floor_startup, None,
+                f"≤ {TARGET_STARTUP_SECONDS:g} s", hub_startup <= TARGET_STARTUP_SECONDS,
+                "" if hub_startup <= TARGET_STARTUP_SECONDS else "over 2 s",
+            )
+        )  # fmt: skip
+        return figures
+
+
+def _role(index: int, command: str) -> str:
+    """What a process of the hub's tree is: the server process first, then workers and bot."""
+    if index == 0:
+        return "server process (with the bot's thread under granian)"
+    return "bot" if "runbot" in command else "worker"
+
+
+def _unclean(result: WrkResult) -> str:
+    if result.clean:
+        return ""
+    return f"{result.non_2xx} answers outside 2xx/3xx and {result.socket_errors} socket errors"
+
+
+DESIGN = """
+What the figures above rest on (README, "Benchmark", says more):
+
+- **The server.** `make run` serves the hub with granian (`spirtuoz/serve.py`), whose HTTP
+  handling is Rust: with the same 2 workers of 4 threads, gunicorn's gthread workers cap even
+  the bare floor app near the Node/Express figure on this machine (`SERVER=gunicorn make bench`
+  measures that), granian's floor is several times higher. gunicorn stays available.
+- **The room lookup** is answered in front of Django (`rooms/lookup.py`): one indexed SELECT
+  on the worker thread's persistent connection, the driver's own cursor, and the JSON and
+  headers exactly as the DRF view sends them (tested byte for byte). Nothing is cached: a
+  re-registration or a close shows on the very next lookup, on every worker and instance
+  (tests/test_instances.py). Misses, clients past their limit, wrong init data, redirects and
+  bad hosts go to Django, which answers and counts them as before.
+- **The miss limit** is still read from the shared cache, but each process remembers for
+  1 s that a client was within it (documented slack: at most that second, and one miss per
+  process, after another process blocked the client).
+- **The access log** is written by a thread of each worker; request threads only queue their
+  line. Workers switch the GIL every 1 ms instead of 5 ms: sqlite3 lets go of it around each
+  statement, and the default interval made those hand-overs the lookups' p99.
+- **Memory.** Under granian the polling bot runs on a thread of the server process, started
+  after the workers are forked, instead of in a process of its own (one interpreter and one
+  Django fewer, about 25 MB); under gunicorn, which forks workers all its life, it stays a
+  process. The bot skips the admin's, the templates' and the URLs' start-up checks (they loaded
+  the web API into it), web processes load python-telegram-bot only in webhook mode and redis
+  only with the Redis cache, and on SQLite they keep psycopg out (DRF loaded it for optional
+  PostgreSQL fields). On PostgreSQL each web process carries psycopg, about 10 MB more.
+- **Not changed:** registrations (a write each, serialized by SQLite, through DRF) and the
+  avatar endpoints (DRF, one shared-cache read each) keep Django's full request handling.
+"""
+
+
+# Helpers.
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def request(server: Process, method: str, path: str, body: str | None = None, *,
+            secret: str | None = None, timeout: float = 10) -> tuple[int, bytes]:  # fmt: skip
+    headers = dict(PROXY_HEADERS)
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    if secret is not None:
+        headers["X-Host-Secret"] = secret
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def expect(answer: tuple[int, bytes], status: int, what: str) -> None:
+    if answer[0] != status:
+        raise RuntimeError(f"{what} answered {answer[0]}, not {status}: {answer[1][:200]!r}")
+
+
+def get(server: Process, path: str, timeout: float = 10) -> tuple[int, bytes]:
+    return request(server, "GET", path, timeout=timeout)
+
+
+def tree_rollup_bytes(root: int) -> dict[str, int]:
+    """The PSS and the anonymous memory of `root` and its descendants, summed."""
+    totals = {"Pss": 0, "Anonymous": 0}
+    for pid in [root, *descendants(root)]:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                name, _, value = line.partition(":")
+                if name in totals:
+                    totals[name] += int(value.split()[0]) * 1024
+    return totals
+
+
+def descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            stat = (entry / "stat").read_text()
+            parent = int(stat.rpartition(")")[2].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    found, pending = [], list(children.get(root, []))
+    while pending:
+        pid = pending.pop(0)
+        found.append(pid)
+        pending += children.get(pid, [])
+    return found
+
+
+def tree_rss(root: int) -> list[tuple[str, int]]:
+    """The command line and RSS of `root` and of each of its descendants, from /proc."""
+    processes = []
+    page = os.sysconf("SC_PAGE_SIZE")
+    for pid in [root, *descendants(root)]:
+        with contextlib.suppress(OSError):
+            rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            processes.append((command.strip(), rss))
+    return processes
+
+
+def machine(server: str) -> Machine:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor() or "unknown",
+    )  # fmt: skip
+    memory_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    versions = {name: version(name) for name in ("Django", "djangorestframework", server)}
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout  # noqa: S607
+    versions["wrk"] = wrk_version.split()[1] if wrk_version else "?"
+    node = shutil.which("node")
+    if node:
+        answer = subprocess.run([node, "--version"], capture_output=True, text=True)  # noqa: S603
+        versions["Node"] = answer.stdout.strip()
+    return Machine(
+        cores=os.cpu_count() or 0,
+        cpu=cpu,
+        memory_gib=memory_kib / 1024 / 1024,
+        python=platform.python_version(),
+        server=server,
+        versions=versions,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""make bench's report (bench/report.py): wrk's output read right, and verdicts written plainly.
+The benchmark itself is not a test; this checks only what it computes and writes."""
+
+import pytest
+
+from bench.report import Figure, Machine, Results, parse_wrk, render, verdicts
+
+WRK_OUTPUT = """\
+Running 10s test @ http://127.0.0.1:40123
+  2 threads and 64 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     6.12ms    4.01ms  81.23ms   90.12%
+    Req/Sec     4.80k   512.33     6.01k    71.00%
+  Latency Distribution
+     50%    5.44ms
+     75%    7.02ms
+     90%    9.87ms
+     99%   33.17ms
+  95780 requests in 10.06s, 34.12MB read
+  Non-2xx or 3xx responses: 3
+  Socket errors: connect 0, read 1, write 0, timeout 2
+Requests/sec:   9520.05
+Transfer/sec:      3.39MB
+"""
+
+
+class TestParseWrk:
+    def test_it_reads_throughput_percentiles_and_errors(self):
+        result = parse_wrk(WRK_OUTPUT)
+
+        assert result.requests_per_second == 9520.05
+        assert (result.p50_ms, result.p99_ms) == (5.44, 33.17)
+        assert (result.requests, result.non_2xx, result.socket_errors) == (95780, 3, 3)
+        assert not result.clean
+
+    def test_it_reads_microseconds_and_seconds(self):
+        output = WRK_OUTPUT.replace("5.44ms", "812.00us").replace("33.17ms", "1.20s")
+
+        result = parse_wrk(output)
+
+        assert (result.p50_ms, result.p99_ms) == (pytest.approx(0.812), 1200.0)
+
+    def test_a_run_without_errors_is_clean(self):
+        output = WRK_OUTPUT.replace("  Non-2xx or 3xx responses: 3\n", "").replace(
+            "  Socket errors: connect 0, read 1, write 0, timeout 2\n", ""
+        )
+
+        assert parse_wrk(output).clean
+
+    def test_it_refuses_what_is_not_wrk_output(self):
+        with pytest.raises(ValueError, match="not wrk output"):
+            parse_wrk("Connection refused")
+
+    def test_it_needs_the_latency_distribution(self):
+        with pytest.raises(ValueError, match="--latency"):
+            parse_wrk(WRK_OUTPUT.replace("     99%   33.17ms\n", ""))
+
+
+def results(*figures: Figure) -> Results:
+    return Results(
+        machine=Machine(2, "Test CPU", 24.0, "3.11.7", "granian", {"wrk": "4.1.0"}),
+        figures=list(figures),
+        commands=["make bench"],
+        loads=[("start", (1.5, 2.0, 2.5))],
+        when="2026-11-24 20:00 UTC",
+    )
+
+
+class TestRender:
+    def test_it_shows_each_figure_beside_the_floor_as_a_ratio(self):
+        page = render(
+            results(
+                Figure("room lookups", "req/s", 9520.05, 22909.97, 6542.79, "≥ Node/Express", True)
+            )
+        )
+
+        assert (
+            "| room lookups | 9,520 req/s | 22,910 req/s | 0.42 | 6,543 req/s "
+            "| ≥ Node/Express | yes |"
+        ) in page
+        assert "- 2 cores: Test CPU; 24 GiB of memory" in page
+        assert "| start | 1.50 | 2.00 | 2.50 |" in page
+        assert "- Every target is met." in page
+
+    def test_it_says_which_targets_are_missed_and_why(self):
+        missed = Figure(
+            "room lookups p99", "ms", 33.17, 13.81, None, "≤ 25 ms", False, "over 25 ms"
+        )
+        page = render(results(missed))
+
+        assert "| room lookups p99 | 33.2 ms | 13.8 ms | 2.40 |  | ≤ 25 ms | **no** |" in page
+        assert "- **Not met**: room lookups p99: 33.2 ms, over 25 ms." in page
+        assert verdicts(results(missed)) == ([], ["room lookups p99: 33.2 ms, over 25 ms"])
