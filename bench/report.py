@@ -110,12 +110,13 @@ def render(results: Results) -> str:
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `make bench` ({results.when}). Do not edit by hand: run `make bench` again.",
+        f"Written by `{results.commands[0]}` ({results.when}). Do not edit by hand: run it again.",
         "",
         "## Machine",
         "",
         f"- {machine.cores} cores: {machine.cpu}; {machine.memory_gib:.0f} GiB of memory",
-        f"- Python {machine.python}; the hub served by **{machine.server}**, as `make run` "
+        f"- Python {machine.python}; the hub served by **{machine.server}**, as "
+        f"`{'' if machine.server == 'granian' else f'SERVER={machine.server} '}make run` "
         "serves it",
         *(f"- {name} {version}" for name, version in machine.versions.items()),
         "- Load average (1, 5, 15 min) when each figure was taken. The machine is shared: "
@@ -127,9 +128,11 @@ def render(results: Results) -> str:
         "",
         "## Figures",
         "",
-        "The floor is a bare WSGI app returning the room's JSON, under the same server with the "
-        "same workers and threads; the hub's figure divided by the floor's is the ratio. The "
-        "reference is the in-memory Node/Express design (`bench/reference/`), one process.",
+        "The floor is a bare WSGI app returning the room's JSON, served as the hub is "
+        "(`python -m spirtuoz.serve bench.floor:application`: the same server, workers, threads "
+        "and access log); the hub's figure divided by the floor's is the ratio. The reference "
+        "is the in-memory Node/Express design (`bench/reference/`), one process. wrk runs on "
+        "the same machine and takes its share of the cores.",
         "",
         "| figure | hub | floor | hub/floor | Node/Express | target | met |",
         "|--------|----:|------:|----------:|-------------:|--------|-----|",

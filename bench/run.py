@@ -72,8 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
     parser.add_argument("--seconds", type=int, default=10, help="per figure")
-    parser.add_argument("--output", type=Path, default=BENCH_DIR / "RESULTS.md")
+    parser.add_argument("--output", type=Path, help="default: bench/RESULTS.md, or "
+                        "bench/RESULTS-gunicorn.md with SERVER=gunicorn")  # fmt: skip
     args = parser.parse_args(argv)
+    server = os.environ.get("SERVER", "").strip().lower() or "granian"
+    default_output = "RESULTS.md" if server == "granian" else f"RESULTS-{server}.md"
     if shutil.which("wrk") is None:
         print(WRK_INSTALL, file=sys.stderr)
         return 2
@@ -83,9 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         threads=args.threads,
         seconds=args.seconds,
         workers=int(os.environ.get("WEB_CONCURRENCY", "2")),
-        server=os.environ.get("SERVER", "").strip().lower() or "granian",
+        server=server,
         database_url=os.environ.get("DATABASE_URL") or None,
-        output=args.output,
+        output=args.output or BENCH_DIR / default_output,
     )
     with tempfile.TemporaryDirectory(prefix="spirtuoz-bench-") as folder:
         results = Bench(settings, Path(folder)).run()
@@ -138,7 +141,11 @@ class Bench:
     def __init__(self, settings: Settings, folder: Path):
         self.settings = settings
         self.folder = folder
-        self.commands = ["make bench"]
+        self.commands = [
+            "make bench"
+            if settings.server == "granian"
+            else f"SERVER={settings.server} make bench"
+        ]
         self.loads: list[tuple[str, tuple[float, float, float]]] = []
         self.note_load("start")
 

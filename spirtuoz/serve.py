@@ -9,8 +9,12 @@ Either way: WEB_CONCURRENCY worker processes (default 2) of THREADS threads each
 from Django's settings (HOST and PORT, so `.env` applies), one access line per request on stdout,
 the same start-up banner, and the polling bot beside the workers (telegrambot/beside_web.py:
 a thread of this process under granian, a process of its own under gunicorn), stopped with
-them. Like gunicorn's master, this process reads settings only and never sets up
-Django: the workers do.
+them. Like gunicorn's master, this process reads settings only until its workers are forked:
+they set Django up, and so does the bot's thread afterwards.
+
+One difference: gunicorn replaces a worker that dies, while granian (as configured here, so
+that nothing is forked beside the bot's thread) then stops with exit status 1, for the host to
+restart the hub as it restarts any crashed service (Render does).
 """
 
 import logging
