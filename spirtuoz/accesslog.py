@@ -19,12 +19,15 @@ from multiprocessing import util
 
 # At most this many lines go into one write.
 BATCH_LINES = 1000
+# How long a flush, at exit for one, waits for the writer.
+FLUSH_TIMEOUT_SECONDS = 5
 
 
 class BackgroundStreamHandler(logging.Handler):
     def __init__(self):
         super().__init__()
-        self._lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        # Lines, and the events flush() waits on, in the order they were queued.
+        self._lines: queue.SimpleQueue[str | threading.Event] = queue.SimpleQueue()
         self._writer_pid: int | None = None
         self._writer_lock = threading.Lock()
 
@@ -44,8 +47,13 @@ class BackgroundStreamHandler(logging.Handler):
         self._queue().put(line)
 
     def flush(self) -> None:
-        """Write, now and on this thread, whatever is still queued."""
-        self._write(self._drain([]))
+        """Wait until the writer has written every line queued so far (for up to
+        FLUSH_TIMEOUT_SECONDS): lines keep their order, and none is lost at exit."""
+        if self._writer_pid != os.getpid():
+            return  # no line queued in this process
+        written = threading.Event()
+        self._lines.put(written)
+        written.wait(FLUSH_TIMEOUT_SECONDS)
 
     def _queue(self) -> queue.SimpleQueue:
         if self._writer_pid != os.getpid():
@@ -63,13 +71,14 @@ class BackgroundStreamHandler(logging.Handler):
     def _run(self) -> None:
         lines = self._lines
         while True:
-            self._write(self._drain([lines.get()]))
-
-    def _drain(self, batch: list[str]) -> list[str]:
-        with contextlib.suppress(queue.Empty):
-            while len(batch) < BATCH_LINES:
-                batch.append(self._lines.get_nowait())
-        return batch
+            batch = [lines.get()]
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < BATCH_LINES:
+                    batch.append(lines.get_nowait())
+            self._write([line for line in batch if isinstance(line, str)])
+            for flushed in batch:
+                if isinstance(flushed, threading.Event):
+                    flushed.set()
 
     def _write(self, batch: list[str]) -> None:
         if not batch:
