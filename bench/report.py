@@ -5,6 +5,7 @@ can be tested without starting anything (tests/test_bench_report.py).
 """
 
 import re
+import statistics
 from dataclasses import dataclass, field
 
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -43,6 +44,19 @@ def parse_wrk(output: str) -> WrkResult:
         requests=int(total.group(1)),
         non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
         socket_errors=sum(int(count) for count in errors.groups()) if errors else 0,
+    )
+
+
+def median_of(results: list[WrkResult]) -> WrkResult:
+    """Each figure's median over rounds of the same measurement; counts of requests and of
+    errors are the rounds' sums."""
+    return WrkResult(
+        requests_per_second=statistics.median(r.requests_per_second for r in results),
+        p50_ms=statistics.median(r.p50_ms for r in results),
+        p99_ms=statistics.median(r.p99_ms for r in results),
+        requests=sum(r.requests for r in results),
+        non_2xx=sum(r.non_2xx for r in results),
+        socket_errors=sum(r.socket_errors for r in results),
     )
 
 
@@ -92,6 +106,8 @@ class Results:
     loads: list[tuple[str, tuple[float, float, float]]]
     when: str
     design: str = ""
+    # The room lookups, round by round: (name, WrkResult), e.g. ("hub, round 1", ...).
+    rounds: list[tuple[str, WrkResult]] = field(default_factory=list)
 
 
 def verdicts(results: Results) -> tuple[list[str], list[str]]:
@@ -145,6 +161,21 @@ def render(results: Results) -> str:
             f"| {_value(figure.floor, figure.unit)} | {ratio} "
             f"| {_value(figure.reference, figure.unit)} | {figure.target} | {verdict} |"
         )
+    if results.rounds:
+        lines += [
+            "",
+            "The room lookups were measured in rounds, the hub, the reference and the floor in "
+            "turn, so that each saw the machine alike; each lookup figure above is the median "
+            "of its rounds:",
+            "",
+            "| round | req/s | p50 | p99 |",
+            "|-------|------:|----:|----:|",
+            *(
+                f"| {name} | {_value(r.requests_per_second, 'req/s')} "
+                f"| {_value(r.p50_ms, 'ms')} | {_value(r.p99_ms, 'ms')} |"
+                for name, r in results.rounds
+            ),
+        ]
     met, missed = verdicts(results)
     lines += ["", "## Targets", ""]
     lines += [f"- Met: {', '.join(met)}." if met else "- Met: none."]

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-from bench.report import Figure, Machine, Results, WrkResult, parse_wrk, render
+from bench.report import Figure, Machine, Results, WrkResult, median_of, parse_wrk, render
 from tests.fake_telegram import FakeTelegram
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -60,6 +60,7 @@ class Settings:
     connections: int
     threads: int
     seconds: int
+    rounds: int
     workers: int
     server: str
     database_url: str | None
@@ -72,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
     parser.add_argument("--seconds", type=int, default=10, help="per figure")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of room lookups (hub, reference, floor)"
+    )
     parser.add_argument("--output", type=Path, help="default: bench/RESULTS.md, or "
                         "bench/RESULTS-gunicorn.md with SERVER=gunicorn")  # fmt: skip
     args = parser.parse_args(argv)
@@ -85,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         connections=args.connections,
         threads=args.threads,
         seconds=args.seconds,
+        rounds=args.rounds,
         workers=int(os.environ.get("WEB_CONCURRENCY", "2")),
         server=server,
         database_url=os.environ.get("DATABASE_URL") or None,
@@ -181,11 +186,20 @@ class Bench:
                 self.wait_healthy(reference)
 
             lookup = self.write_lookup_script(codes)
-            hub_lookups = self.wrk("room lookups, hub", hub, lookup)
-            reference_lookups = (
-                self.wrk("room lookups, Node/Express", reference, lookup) if reference else None
-            )
-            floor_lookups = self.wrk("floor", floor, lookup)
+            # In turn, round after round, so that each sees the shared machine alike.
+            contenders = [("hub", hub), ("Node/Express", reference), ("floor", floor)]
+            contenders = [(who, server) for who, server in contenders if server is not None]
+            rounds: list[tuple[str, WrkResult]] = []
+            for n in range(1, self.settings.rounds + 1):
+                for who, server in contenders:
+                    name = f"{who}, round {n}"
+                    rounds.append((name, self.wrk(f"room lookups, {name}", server, lookup)))
+            medians = {
+                who: median_of([result for name, result in rounds if name.startswith(f"{who},")])
+                for who, _ in contenders
+            }
+            hub_lookups, floor_lookups = medians["hub"], medians["floor"]
+            reference_lookups = medians.get("Node/Express")
             registrations = self.wrk(
                 "registrations", hub, self.write_register_script(codes, environment)
             )
@@ -217,6 +231,7 @@ class Bench:
             loads=self.loads,
             when=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             design=DESIGN,
+            rounds=rounds,
         )
 
     # The servers.

@@ -3,7 +3,7 @@ The benchmark itself is not a test; this checks only what it computes and writes
 
 import pytest
 
-from bench.report import Figure, Machine, Results, parse_wrk, render, verdicts
+from bench.report import Figure, Machine, Results, median_of, parse_wrk, render, verdicts
 
 WRK_OUTPUT = """\
 Running 10s test @ http://127.0.0.1:40123
@@ -91,3 +91,30 @@ class TestRender:
         assert "| room lookups p99 | 33.2 ms | 13.8 ms | 2.40 |  | ≤ 25 ms | **no** |" in page
         assert "- **Not met**: room lookups p99: 33.2 ms, over 25 ms." in page
         assert verdicts(results(missed)) == ([], ["room lookups p99: 33.2 ms, over 25 ms"])
+
+
+class TestRounds:
+    def test_each_figure_is_its_median_over_the_rounds_and_errors_add_up(self):
+        clean = parse_wrk(
+            WRK_OUTPUT.replace("  Non-2xx or 3xx responses: 3\n", "").replace(
+                "  Socket errors: connect 0, read 1, write 0, timeout 2\n", ""
+            )
+        )
+        rounds = [
+            clean,
+            parse_wrk(WRK_OUTPUT.replace("9520.05", "12000.00").replace("33.17ms", "19.00ms")),
+            parse_wrk(WRK_OUTPUT.replace("9520.05", "8000.00").replace("33.17ms", "60.00ms")),
+        ]
+
+        median = median_of(rounds)
+
+        assert (median.requests_per_second, median.p99_ms) == (9520.05, 33.17)
+        assert (median.requests, median.non_2xx, median.socket_errors) == (3 * 95780, 6, 6)
+
+    def test_the_rounds_are_shown(self):
+        shown = results()
+        shown.rounds = [("hub, round 1", parse_wrk(WRK_OUTPUT))]
+
+        page = render(shown)
+
+        assert "| hub, round 1 | 9,520 req/s | 5.4 ms | 33.2 ms |" in page
