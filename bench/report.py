@@ -1,7 +1,7 @@
 """What the benchmark measured, read from wrk's output and written out as bench/RESULTS.md.
 
 Kept apart from bench/run.py, which drives servers and wrk, so that the parsing and the verdicts
-can be tested without starting anything (tests/test_bench_report.py).
+can be tested without starting anything (tests/bench/test_bench_report.py).
 """
 
 import re

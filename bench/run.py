@@ -37,7 +37,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench.report import Figure, Machine, Results, WrkResult, median_of, parse_wrk, render
-from tests.fake_telegram import FakeTelegram
+from tests.support.fake_telegram import FakeTelegram
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DIR = BASE_DIR / "bench"
@@ -507,7 +507,7 @@ What the figures above rest on (README, "Benchmark", says more):
   on the worker thread's persistent connection, the driver's own cursor, and the JSON and
   headers exactly as the DRF view sends them (tested byte for byte). Nothing is cached: a
   re-registration or a close shows on the very next lookup, on every worker and instance
-  (tests/test_instances.py). Misses, clients past their limit, wrong init data, redirects and
+  (tests/server/test_instances.py). Misses, clients past their limit, wrong init data, redirects and
   bad hosts go to Django, which answers and counts them as before.
 - **The miss limit** is still read from the shared cache, but each process remembers for
   1 s that a client was within it (documented slack: at most that second, and one miss per

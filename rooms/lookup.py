@@ -4,7 +4,7 @@ Every player's phone looks up its room, often all at once when a party starts: i
 busiest request. `RoomLookup` wraps the WSGI application and answers that one case itself: one
 indexed SELECT on the thread's persistent connection (rooms.selectors.room_get_live_public), the
 JSON rendered as DRF renders it, and the headers the middleware would add (security headers,
-CORS, HSTS over https, Allow). tests/test_room_lookup_fast.py checks both paths answer the
+CORS, HSTS over https, Allow). tests/rooms/test_room_lookup_fast.py checks both paths answer the
 same bytes and headers.
 
 Everything else goes to Django unchanged, which then decides as before: a room not found (404,

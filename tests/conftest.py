@@ -1,9 +1,7 @@
 """Fixtures shared by the whole suite, and the secrets audit of the whole run."""
 
 import logging
-import os
 import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -13,16 +11,16 @@ from rest_framework.test import APIClient
 
 from spirtuoz.logs import RedactSecrets
 from spirtuoz.ratelimit import limit_memo_forget
-from tests import secret_audit
-from tests.fake_telegram import TOKEN, FakeTelegram
-
-HOST_SECRET = "test-host-secret-0123456789"
-# The secret keys of the hubs that the tests start as subprocesses.
-GUNICORN_SECRET_KEY = "gunicorn-test-secret-key"
-PRODUCTION_SECRET_KEY = "production-like-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
-PRODUCTION_HOST_SECRET = "production-like-host-secret-0123456789"
-# A real 160x160 JPEG, as Telegram serves profile photos.
-AVATAR_JPEG = (Path(__file__).parent / "data" / "avatar.jpg").read_bytes()
+from tests.support import (
+    GUNICORN_SECRET_KEY,
+    HOST_SECRET,
+    PRODUCTION_HOST_SECRET,
+    PRODUCTION_SECRET_KEY,
+    REDIS_TEST_URL,
+    redis_or_skip,
+    secret_audit,
+)
+from tests.support.fake_telegram import TOKEN, FakeTelegram
 
 
 @pytest.fixture(autouse=True)
@@ -56,9 +54,9 @@ secret_audit.start(AUDIT)
 @pytest.fixture(scope="session", autouse=True)
 def _audit_secrets():
     """Every response of the in-process hub, and every line its log handlers write, for the
-    whole run (tests/secret_audit.py): the recorder is the outermost middleware."""
+    whole run (tests/support/secret_audit.py): the recorder is the outermost middleware."""
     django_settings.MIDDLEWARE = [
-        "tests.secret_audit.RecordResponses",
+        "tests.support.secret_audit.RecordResponses",
         *django_settings.MIDDLEWARE,
     ]
     loggers = [logging.getLogger(), *map(logging.getLogger, logging.root.manager.loggerDict)]
@@ -125,23 +123,6 @@ def fake_telegram(settings, django_db_blocker):
         cache.clear()
     yield fake
     fake.stop()
-
-
-REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
-
-
-def redis_or_skip():
-    """A client of the test Redis; skips the test when none runs, unless REQUIRE_REDIS=true."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError:
-        if os.environ.get("REQUIRE_REDIS") == "true":
-            raise
-        pytest.skip(f"no Redis at {REDIS_TEST_URL} (.ci/run starts one and requires it)")
-    return client
 
 
 @pytest.fixture(params=["database", "redis"])

@@ -1,4 +1,4 @@
-"""Run only by tests/test_secret_audit.py, as a pytest run of its own (the suite never collects
+"""Run only by tests/core/test_secret_audit.py, as a pytest run of its own (the suite never collects
 it): a test that passes while the hub it drives answers with the host secret. The secrets audit
 must fail that run all the same."""
 

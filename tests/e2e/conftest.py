@@ -16,7 +16,7 @@ from threading import Thread
 
 import pytest
 
-from tests.host_process import BASE_DIR, HostApp
+from tests.support.host_process import BASE_DIR, HostApp
 
 MINIAPP_DIR = BASE_DIR / "examples" / "miniapp"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"

@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import AVATAR_JPEG, HOST_SECRET
-from tests.test_init_data import signed
-from tests.test_server import free_port, http
+from tests.support import AVATAR_JPEG, HOST_SECRET
+from tests.support.initdata import signed
+from tests.support.servers import free_port, http
 
 PLAYER = {"id": 4242, "first_name": "Anya", "language_code": "en"}
 # The photo's size in tests/data/avatar.jpg.

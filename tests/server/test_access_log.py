@@ -1,0 +1,66 @@
+"""The access log's handler (spirtuoz/accesslog.py): request threads queue their lines, a thread
+writes them, in order, and whatever is queued is written when the process exits."""
+
+import logging
+import subprocess
+import sys
+import threading
+
+from spirtuoz.accesslog import BackgroundStreamHandler
+from tests.support import BASE_DIR
+
+
+def access_logger(handler: logging.Handler) -> logging.Logger:
+    logger = logging.getLogger(f"test.access.{id(handler)}")
+    logger.propagate = False
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    return logger
+
+
+class TestBackgroundStreamHandler:
+    def test_it_writes_every_line_of_every_thread_in_each_threads_order(self, capsys):
+        handler = BackgroundStreamHandler()
+        logger = access_logger(handler)
+
+        def requests(thread: int) -> None:
+            for n in range(200):
+                logger.info("thread %d line %d", thread, n)
+
+        threads = [threading.Thread(target=requests, args=(t,)) for t in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        handler.flush()
+
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) == 800
+        for thread in range(4):
+            mine = [line for line in lines if line.startswith(f"thread {thread} ")]
+            assert mine == [f"thread {thread} line {n}" for n in range(200)]
+
+    def test_a_process_and_its_forked_worker_write_what_is_queued_when_they_exit(self):
+        # As granian runs it: configured in the server process, used in forked workers.
+        program = (
+            "import logging, multiprocessing\n"
+            "from spirtuoz.accesslog import BackgroundStreamHandler\n"
+            "logger = logging.getLogger('access')\n"
+            "logger.addHandler(BackgroundStreamHandler())\n"
+            "logger.setLevel(logging.INFO)\n"
+            "def lines(who):\n"
+            "    for n in range(1000):\n"
+            "        logger.info('%s line %d', who, n)\n"
+            "worker = multiprocessing.get_context('fork').Process(target=lines, args=('worker',))\n"
+            "worker.start()\n"
+            "worker.join()\n"
+            "lines('server')\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", program], cwd=BASE_DIR, capture_output=True, text=True
+        )
+
+        lines = result.stdout.splitlines()
+        for who in ("worker", "server"):
+            mine = [line for line in lines if line.startswith(f"{who} ")]
+            assert mine == [f"{who} line {n}" for n in range(1000)]

@@ -1,0 +1,226 @@
+"""Several instances of the hub, as Render runs a scaled-out service: two servers, one granian as
+`make run` starts it and one gunicorn (SERVER=gunicorn), on one database and one shared cache. Whatever one instance writes,
+the other serves on the very next request, and Telegram is asked once for both.
+
+The database is the suite's kind: a fresh PostgreSQL database when DATABASE_URL points at
+PostgreSQL (the servers cannot see pytest-django's test transactions), else a SQLite file. The
+cache is the database's own, then Redis.
+"""
+
+import contextlib
+import hashlib
+import json
+import os
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import dj_database_url
+import pytest
+
+from tests.support import AVATAR_JPEG, HOST_SECRET, REDIS_TEST_URL, redis_or_skip
+from tests.support.fake_telegram import FILE, FakeTelegram
+from tests.support.servers import (
+    Granian,
+    Gunicorn,
+    Server,
+    free_port,
+    http,
+    hub_environment,
+    manage,
+)
+
+ROOM = {"ws_url": "wss://first.trycloudflare.com/ws", "app_url": "https://mini.app"}
+
+
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory):
+    """A migrated database with the cache table, of the kind the suite runs on."""
+    suite_url = os.environ.get("DATABASE_URL", "")
+    with contextlib.ExitStack() as cleanup:
+        if suite_url and "postgresql" in dj_database_url.parse(suite_url)["ENGINE"]:
+            url = cleanup.enter_context(fresh_postgres_database(suite_url))
+        else:
+            url = f"sqlite:///{tmp_path_factory.mktemp('instances') / 'db.sqlite3'}"
+        environment = hub_environment(url, free_port())
+        manage(environment, "migrate", "--noinput", "--verbosity", "0")
+        manage(environment, "createcachetable")
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_postgres_database(suite_url: str):
+    """A new database, named after a uuid, on the suite's PostgreSQL server; dropped after."""
+    import psycopg
+    from psycopg import sql
+
+    config = dj_database_url.parse(suite_url)
+    server = {
+        "host": config["HOST"] or None,
+        "port": config["PORT"] or None,
+        "user": config["USER"] or None,
+        "password": config["PASSWORD"] or None,
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    name = f"spirtuoz_instances_{uuid.uuid4().hex}"
+    with psycopg.connect(**server) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlsplit(suite_url)._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(**server) as admin:
+            # FORCE: the servers' pooled connections may outlive them for a moment.
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module", params=["database", "redis"])
+def shared_cache_environment(request):
+    """The settings that give both instances one cache: the database's, or Redis under a key
+    prefix of this run's own, whose keys are deleted afterwards."""
+    if request.param == "database":
+        yield {"REDIS_URL": ""}
+        return
+    client = redis_or_skip()
+    prefix = f"test-instances-{uuid.uuid4().hex}"
+    yield {"REDIS_URL": REDIS_TEST_URL, "REDIS_KEY_PREFIX": prefix}
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+@dataclass
+class Instances:
+    first: Server
+    second: Server
+    telegram: FakeTelegram
+
+
+@pytest.fixture(scope="module")
+def instances(tmp_path_factory, database_url, shared_cache_environment):
+    telegram = FakeTelegram().start()
+    folder = tmp_path_factory.mktemp("instances")
+    environment = hub_environment(database_url, 0) | shared_cache_environment
+    # Two workers each: what one worker writes, every worker of both instances must serve.
+    environment |= {"FILE_API_URL": telegram.url, "BOT_TOKEN": telegram.token}
+    environment["WEB_CONCURRENCY"] = "2"
+
+    def start(name: str, server_class: type[Server]) -> Server:
+        return server_class(environment | {"PORT": str(free_port())}, folder / f"{name}.log")
+
+    # Started and stopped side by side, to keep the test quick.
+    with ThreadPoolExecutor(2) as pool:
+        servers = list(pool.map(start, ("first", "second"), (Granian, Gunicorn)))
+    yield Instances(*servers, telegram)
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(Server.stop, servers))
+    telegram.stop()
+
+
+def call(server: Server, method: str, path: str, body: dict | None = None):
+    """(status, JSON body or None) of one request to `server`, with the host secret."""
+    status, _, content = http(
+        method, f"{server.url}{path}", body, **{"X-Host-Secret": HOST_SECRET}
+    )
+    return status, json.loads(content) if content else None
+
+
+def lookups_of(telegram: FakeTelegram, user_id: int) -> int:
+    calls = telegram.calls_to("getUserProfilePhotos")
+    return sum(1 for call in calls if int(call.params["user_id"]) == user_id)
+
+
+class TestInstances:
+    def test_a_room_registered_through_one_is_served_by_the_other(self, instances):
+        status, registered = call(instances.first, "POST", "/api/host/rooms/register", ROOM)
+        assert status == 201
+
+        status, room = call(instances.second, "GET", f"/api/rooms/{registered['room_code']}")
+
+        assert (status, room) == (
+            200,
+            {
+                "room_code": registered["room_code"],
+                "ws_url": "wss://first.trycloudflare.com/ws",
+                "app_url": "https://mini.app",
+                "created_at": registered["created_at"],
+            },
+        )
+
+    def test_a_re_registration_and_a_close_show_on_the_other_at_once(self, instances):
+        _, registered = call(instances.first, "POST", "/api/host/rooms/register", ROOM)
+        code = registered["room_code"]
+
+        status, _ = call(
+            instances.second,
+            "POST",
+            "/api/host/rooms/register",
+            {**ROOM, "room_code": code, "ws_url": "wss://second.trycloudflare.com/ws"},
+        )
+        assert status == 200
+        _, room = call(instances.first, "GET", f"/api/rooms/{code}")
+        assert room["ws_url"] == "wss://second.trycloudflare.com/ws"
+
+        assert call(instances.first, "DELETE", f"/api/host/rooms/{code}") == (204, None)
+        assert call(instances.second, "GET", f"/api/rooms/{code}") == (
+            404,
+            {"error": "room not found"},
+        )
+
+    def test_every_worker_of_both_serves_a_change_on_the_very_next_lookup(self, instances):
+        _, registered = call(instances.first, "POST", "/api/host/rooms/register", ROOM)
+        code = registered["room_code"]
+        servers = [instances.first, instances.second] * 4
+        # Each lookup on a new connection, so that both workers of each instance answer some.
+        assert {call(server, "GET", f"/api/rooms/{code}")[0] for server in servers} == {200}
+
+        for ws_url in ("wss://third.trycloudflare.com/ws", "wss://fourth.trycloudflare.com/ws"):
+            call(
+                instances.second,
+                "POST",
+                "/api/host/rooms/register",
+                {**ROOM, "room_code": code, "ws_url": ws_url},
+            )
+            seen = {call(server, "GET", f"/api/rooms/{code}")[1]["ws_url"] for server in servers}
+            assert seen == {ws_url}
+
+        call(instances.first, "DELETE", f"/api/host/rooms/{code}")
+        assert {call(server, "GET", f"/api/rooms/{code}")[0] for server in servers} == {404}
+
+    def test_an_avatar_fetched_through_one_is_cached_for_the_other(
+        self, instances, shared_cache_environment
+    ):
+        instances.telegram.add_photo(7, AVATAR_JPEG)
+        downloads_before = instances.telegram.count(FILE)
+
+        status, avatar = call(instances.first, "GET", "/api/users/7/avatar")
+        image = http("GET", f"{instances.second.url}/api/users/7/avatar.jpg")
+
+        version = hashlib.sha256(AVATAR_JPEG).hexdigest()[:16]
+        assert (status, avatar) == (
+            200,
+            {"avatar": f"{instances.first.url}/api/users/7/avatar.jpg?v={version}"},
+        )
+        assert (image[0], image[2]) == (200, AVATAR_JPEG)
+        assert lookups_of(instances.telegram, 7) == 1
+        assert instances.telegram.count(FILE) - downloads_before == 1
+        prefix = shared_cache_environment.get("REDIS_KEY_PREFIX")
+        if prefix:
+            # Redis really holds it: the database cache, shared all the same, would otherwise
+            # hide a REDIS_URL that the instances ignored.
+            assert redis_or_skip().exists(f"{prefix}:1:avatar:7")
+
+    def test_lookups_at_once_on_both_cost_telegram_one_lookup(self, instances):
+        instances.telegram.add_photo(8, AVATAR_JPEG)
+        instances.telegram.delay("getUserProfilePhotos", 0.3)
+        urls = [
+            f"{server.url}/api/users/8/avatar.jpg"
+            for server in (instances.first, instances.second)
+        ]
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda url: http("GET", url), urls * 4))
+        instances.telegram.heal()
+
+        assert [(status, body) for status, _, body in answers] == [(200, AVATAR_JPEG)] * 8
+        assert lookups_of(instances.telegram, 8) == 1
