@@ -10,9 +10,9 @@ TRANSLATED_APPS := rooms telegrambot
 .PHONY: run test lint bench messages check-python clean
 
 run: $(VENV)/.runtime-installed
-	$(BIN)/python -m spirtuoz.envfile
+	$(BIN)/python -m core.envfile
 	PATH="$(CURDIR)/$(BIN):$$PATH" bin/prepare
-	$(BIN)/python -m spirtuoz.serve
+	$(BIN)/python -m server
 
 test: $(VENV)/.dev-installed
 	$(BIN)/pytest

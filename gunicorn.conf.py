@@ -1,7 +1,7 @@
 """gunicorn settings: `SERVER=gunicorn make run`, or `gunicorn --config gunicorn.conf.py`.
 
-`make run` serves with granian by default (spirtuoz/serve.py says why); both servers get the
-same workers, threads, banner and bot from spirtuoz/serve.py.
+`make run` serves with granian by default (server/serve.py says why); both servers get the
+same workers, threads, banner and bot from server/serve.py.
 
 The address comes from Django's settings (HOST and PORT), so `.env` applies here too. With
 BOT_TOKEN set and no TELEGRAM_WEBHOOK_SECRET, the master also runs the polling bot beside the
@@ -14,7 +14,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spirtuoz.settings")
 
 from django.conf import settings
 
-from spirtuoz import serve
+from server import serve
 from telegrambot import beside_web
 
 wsgi_app = serve.WSGI_APP

@@ -23,8 +23,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from avatars import services
-from spirtuoz.authentication import MiniAppLaunch, TelegramInitData
-from spirtuoz.schema import CACHE_DOWN, DATABASE_DOWN, MINI_APP_AUTH, errors
+from core.authentication import MiniAppLaunch, TelegramInitData
+from core.schema import CACHE_DOWN, DATABASE_DOWN, MINI_APP_AUTH, errors
 
 # Telegram user ids have at most 52 significant bits.
 MAX_USER_ID = 2**52 - 1

@@ -145,7 +145,7 @@ def render(results: Results) -> str:
         "## Figures",
         "",
         "The floor is a bare WSGI app returning the room's JSON, served as the hub is "
-        "(`python -m spirtuoz.serve bench.floor:application`: the same server, workers, threads "
+        "(`python -m server bench.floor:application`: the same server, workers, threads "
         "and access log); the hub's figure divided by the floor's is the ratio. The reference "
         "is the in-memory Node/Express design (`bench/reference/`), one process. wrk runs on "
         "the same machine and takes its share of the cores.",

@@ -1,7 +1,7 @@
 """`make bench`: the hub under load, measured with wrk, and bench/RESULTS.md written from it.
 
 Not a test: it takes a few minutes and its figures depend on the machine. It starts the hub the
-way `make run` does (`python -m spirtuoz.serve`, SERVER picks the server) on a fresh SQLite file
+way `make run` does (`python -m server`, SERVER picks the server) on a fresh SQLite file
 (or DATABASE_URL), with the polling bot beside it talking to the loopback fake Telegram of the
 test suite. It registers 1,000 rooms, then takes each figure with wrk (64 connections, 10 s):
 
@@ -168,7 +168,7 @@ class Bench:
         environment = self.hub_environment(telegram)
         self.prepare_like_make_run(environment)
         with contextlib.ExitStack() as servers:
-            hub = self.start("hub", [sys.executable, "-m", "spirtuoz.serve"], environment)
+            hub = self.start("hub", [sys.executable, "-m", "server"], environment)
             servers.callback(hub.stop)
             hub_startup = self.wait_healthy(hub)
             codes, room_json = self.register_rooms(hub, environment["HOST_SECRET"])
@@ -279,7 +279,7 @@ class Bench:
     def floor_command(self) -> list[str]:
         """The floor app served as `make run` serves the hub: same server, workers, threads and
         access log."""
-        return [sys.executable, "-m", "spirtuoz.serve", "bench.floor:application"]
+        return [sys.executable, "-m", "server", "bench.floor:application"]
 
     def start(
         self, name: str, command: list[str], environment: dict[str, str], port: int | None = None
@@ -499,7 +499,7 @@ def _unclean(result: WrkResult) -> str:
 DESIGN = """
 What the figures above rest on (README, "Benchmark", says more):
 
-- **The server.** `make run` serves the hub with granian (`spirtuoz/serve.py`), whose HTTP
+- **The server.** `make run` serves the hub with granian (`server/serve.py`), whose HTTP
   handling is Rust: with the same 2 workers of 4 threads, gunicorn's gthread workers cap even
   the bare floor app near the Node/Express figure on this machine (`SERVER=gunicorn make bench`
   measures that), granian's floor is several times higher. gunicorn stays available.
@@ -507,8 +507,8 @@ What the figures above rest on (README, "Benchmark", says more):
   on the worker thread's persistent connection, the driver's own cursor, and the JSON and
   headers exactly as the DRF view sends them (tested byte for byte). Nothing is cached: a
   re-registration or a close shows on the very next lookup, on every worker and instance
-  (tests/server/test_instances.py). Misses, clients past their limit, wrong init data, redirects and
-  bad hosts go to Django, which answers and counts them as before.
+  (tests/server/test_instances.py). Misses, clients past their limit, wrong init data, redirects
+  and bad hosts go to Django, which answers and counts them as before.
 - **The miss limit** is still read from the shared cache, but each process remembers for
   1 s that a client was within it (documented slack: at most that second, and one miss per
   process, after another process blocked the client).

@@ -26,9 +26,9 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http.request import split_domain_port, validate_host
 from rest_framework.renderers import JSONRenderer
 
+from core.initdata import InvalidInitData, init_data_verify
+from core.ratelimit import client_address_of, limit_wait
 from rooms.selectors import room_get_live_public
-from spirtuoz.initdata import InvalidInitData, init_data_verify
-from spirtuoz.ratelimit import client_address_of, limit_wait
 
 PATH = re.compile(r"/api/rooms/([A-Za-z0-9]{4,12})")
 # Host headers seen and whether ALLOWED_HOSTS allows them; a client can send any, so few kept.

@@ -9,8 +9,8 @@ import logging
 from django.conf import settings
 from rest_framework import exceptions, permissions, status
 
-from spirtuoz.api import RateLimited
-from spirtuoz.ratelimit import client_address, limit_hit, limit_wait
+from core.api import RateLimited
+from core.ratelimit import client_address, limit_hit, limit_wait
 
 logger = logging.getLogger(__name__)
 

@@ -14,6 +14,10 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import RateLimited
+from core.authentication import MiniAppLaunch, TelegramInitData
+from core.ratelimit import client_address, limit_hit, limit_wait
+from core.schema import DATABASE_DOWN, HOST_AUTH, MINI_APP_AUTH, errors
 from rooms import selectors, services
 from rooms.permissions import HostSecret
 from rooms.serializers import (
@@ -22,10 +26,6 @@ from rooms.serializers import (
     RoomRegisterInputSerializer,
 )
 from rooms.validators import ROOM_CODE_RE
-from spirtuoz.api import RateLimited
-from spirtuoz.authentication import MiniAppLaunch, TelegramInitData
-from spirtuoz.ratelimit import client_address, limit_hit, limit_wait
-from spirtuoz.schema import DATABASE_DOWN, HOST_AUTH, MINI_APP_AUTH, errors
 
 NOT_CONFIGURED = "HOST_SECRET is unset on the hub."
 CODE_PARAMETER = OpenApiParameter(

@@ -89,13 +89,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "rooms",
     "avatars",
     "telegrambot",
 ]
 
 MIDDLEWARE = [
-    "spirtuoz.middleware.HealthCheckFromAnyHost",
+    "core.middleware.HealthCheckFromAnyHost",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -105,7 +106,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "spirtuoz.api.OutageMiddleware",
+    "core.api.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "spirtuoz.urls"
@@ -134,7 +135,7 @@ DATABASES = {
     )
 }
 # A PostgreSQL server that is down or unreachable must cost a request a few seconds, not the
-# minutes an unanswered TCP connect can take: then the hub answers 503 (see spirtuoz/api.py).
+# minutes an unanswered TCP connect can take: then the hub answers 503 (see core/api.py).
 # The URL may set its own, e.g. `?connect_timeout=10`.
 DATABASE_CONNECT_TIMEOUT_SECONDS = 3
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -207,11 +208,11 @@ CORS_URLS_REGEX = r"^/api/(rooms|users)/"
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["spirtuoz.api.LimitedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.LimitedJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
-    "EXCEPTION_HANDLER": "spirtuoz.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -256,10 +257,10 @@ REQUIRE_TELEGRAM_INIT_DATA = envbool("REQUIRE_TELEGRAM_INIT_DATA", "false")
 TELEGRAM_INIT_DATA_MAX_AGE = envint("TELEGRAM_INIT_DATA_MAX_AGE", str(24 * 60 * 60))
 
 
-# Limits on mistakes per client (see spirtuoz/ratelimit.py): lookups of rooms that do not
+# Limits on mistakes per client (see core/ratelimit.py): lookups of rooms that do not
 # exist, and wrong host secrets. "N/second|minute|hour|day", or "off".
 def envrate(name: str, default: str):
-    from spirtuoz.ratelimit import Rate
+    from core.ratelimit import Rate
 
     try:
         return Rate.parse(env(name, default))
@@ -285,7 +286,7 @@ if REDIS_URL:
             # Hubs sharing one Redis (production and staging, or test runs) need their own.
             "KEY_PREFIX": env("REDIS_KEY_PREFIX", "spirtuoz"),
             # A Redis that is down or hangs costs a request seconds, never forever: then the
-            # avatars answer 503 and the rate limits let requests through (spirtuoz/api.py).
+            # avatars answer 503 and the rate limits let requests through (core/api.py).
             "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 3},
         }
     }
@@ -323,7 +324,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"redact_secrets": {"()": "spirtuoz.logs.RedactSecrets"}},
+    "filters": {"redact_secrets": {"()": "core.logs.RedactSecrets"}},
     "handlers": {
         # stdout, which Render (like most hosts) collects as the service's log.
         "console": {

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from spirtuoz.views import healthz
+from core.views import healthz
 
 urlpatterns = [
     path("", include("rooms.urls")),
@@ -15,7 +15,7 @@ urlpatterns = [
 ]
 
 # Django's own error pages, as JSON in the API's one error shape.
-handler400 = "spirtuoz.api.bad_request"
-handler403 = "spirtuoz.api.permission_denied"
-handler404 = "spirtuoz.api.not_found"
-handler500 = "spirtuoz.api.server_error"
+handler400 = "core.api.bad_request"
+handler403 = "core.api.permission_denied"
+handler404 = "core.api.not_found"
+handler500 = "core.api.server_error"

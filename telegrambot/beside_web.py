@@ -5,7 +5,7 @@ gunicorn forks workers all its life (it replaces any that die), and a process fo
 bot thread runs beside could inherit that thread's locks held. The bot runs in its own session,
 so a Ctrl-C in the terminal reaches only gunicorn, which then stops the bot once, with SIGTERM.
 
-Under granian (spirtuoz/serve.py), the bot polls on a thread of the server process itself,
+Under granian (server/serve.py), the bot polls on a thread of the server process itself,
 started once the workers are forked: granian forks them only at start, and one process fewer
 saves the hub about 25 MB (one more interpreter and Django). The server process sets Django up
 only then, so the workers never inherit it.

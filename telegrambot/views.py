@@ -5,7 +5,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from spirtuoz.schema import errors
+from core.schema import errors
 from telegrambot.permissions import TelegramWebhookSecret
 
 

@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from spirtuoz.logs import RedactSecrets
-from spirtuoz.ratelimit import limit_memo_forget
+from core.logs import RedactSecrets
+from core.ratelimit import limit_memo_forget
 from tests.support import (
     GUNICORN_SECRET_KEY,
     HOST_SECRET,
@@ -142,5 +142,5 @@ def shared_cache(request, settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limit_memo():
-    """Each case starts with no client remembered as within its limits (spirtuoz/ratelimit.py)."""
+    """Each case starts with no client remembered as within its limits (core/ratelimit.py)."""
     limit_memo_forget()

@@ -5,8 +5,8 @@ import time
 import pytest
 from rest_framework.test import APIRequestFactory
 
-from spirtuoz.authentication import TelegramInitData
-from spirtuoz.initdata import InvalidInitData, TelegramUser, init_data_verify
+from core.authentication import TelegramInitData
+from core.initdata import InvalidInitData, TelegramUser, init_data_verify
 from tests.support.fake_telegram import TOKEN
 from tests.support.initdata import signed
 

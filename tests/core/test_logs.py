@@ -4,7 +4,7 @@ import hashlib
 import logging
 import sys
 
-from spirtuoz.logs import RedactSecrets
+from core.logs import RedactSecrets
 
 
 def record_of(message: str, *args, exc_info=None) -> logging.LogRecord:

@@ -7,8 +7,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIRequestFactory
 
-from spirtuoz import ratelimit
-from spirtuoz.ratelimit import Rate, client_address
+from core import ratelimit
+from core.ratelimit import Rate, client_address
 from tests.support import HOST_SECRET
 
 PLAYER = {"REMOTE_ADDR": "198.51.100.7"}

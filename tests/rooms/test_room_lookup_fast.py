@@ -13,10 +13,10 @@ from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.test import RequestFactory
 
+from core.ratelimit import Rate, limit_memo_forget
 from rooms import services
 from rooms.lookup import RoomLookup
 from spirtuoz import wsgi
-from spirtuoz.ratelimit import Rate, limit_memo_forget
 from tests.support.fake_telegram import TOKEN
 from tests.support.initdata import signed
 

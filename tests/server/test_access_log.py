@@ -1,4 +1,4 @@
-"""The access log's handler (spirtuoz/accesslog.py): request threads queue their lines, a thread
+"""The access log's handler (server/accesslog.py): request threads queue their lines, a thread
 writes them, in order, and whatever is queued is written when the process exits."""
 
 import logging
@@ -6,7 +6,7 @@ import subprocess
 import sys
 import threading
 
-from spirtuoz.accesslog import BackgroundStreamHandler
+from server.accesslog import BackgroundStreamHandler
 from tests.support import BASE_DIR
 
 
@@ -44,7 +44,7 @@ class TestBackgroundStreamHandler:
         # As granian runs it: configured in the server process, used in forked workers.
         program = (
             "import logging, multiprocessing\n"
-            "from spirtuoz.accesslog import BackgroundStreamHandler\n"
+            "from server.accesslog import BackgroundStreamHandler\n"
             "logger = logging.getLogger('access')\n"
             "logger.addHandler(BackgroundStreamHandler())\n"
             "logger.setLevel(logging.INFO)\n"

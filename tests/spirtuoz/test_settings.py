@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from core.envfile import render, write_env_file
 from rooms.apps import check_host_secret, check_init_data
-from spirtuoz.envfile import render, write_env_file
 from telegrambot.apps import check_public_url
 from tests.support import BASE_DIR
 

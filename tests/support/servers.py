@@ -141,8 +141,8 @@ class Gunicorn(Server):
 
 
 class Granian(Server):
-    """The hub as `make run` serves it by default: spirtuoz/serve.py, with granian."""
+    """The hub as `make run` serves it by default: server/serve.py, with granian."""
 
-    command = [sys.executable, "-m", "spirtuoz.serve"]
+    command = [sys.executable, "-m", "server"]
     worker_line = "Spawning worker-"
     worker_pid = r"Spawning worker-\d+ with PID: (\d+)"

@@ -8,7 +8,7 @@ original design; init data that is sent is still checked, and wrong init data is
 from django.conf import settings
 from rest_framework import authentication, exceptions, permissions
 
-from spirtuoz.initdata import InvalidInitData, init_data_verify
+from core.initdata import InvalidInitData, init_data_verify
 
 KEYWORD = "tma"
 

@@ -1,6 +1,6 @@
 """Write a first `.env` from `.env.example`, with a fresh SECRET_KEY and HOST_SECRET.
 
-Run as `python -m spirtuoz.envfile` (make run does). Leaves an existing .env alone.
+Run as `python -m core.envfile` (make run does). Leaves an existing .env alone.
 """
 
 import re

@@ -10,7 +10,7 @@ A limit that cannot reach its cache lets the request through (and logs it): a pa
 while the cache is down, and guessing stays as slow as the failing cache makes it. Except when
 the cache is the database and the database is unavailable: every limited request needs the
 database next, so the error goes on to become the 503 at once, rather than after a second
-connect timeout (spirtuoz/outages.py).
+connect timeout (core/outages.py).
 
 Each process remembers for CLEAR_MEMO_SECONDS that a client was within its limit, so that a
 room full of players looking up their room costs the cache one read per client and second, not
@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 
-from spirtuoz.outages import DATABASE_UNAVAILABLE
+from core.outages import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 

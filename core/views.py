@@ -6,8 +6,8 @@ from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from spirtuoz.api import error
-from spirtuoz.schema import DATABASE_DOWN, errors
+from core.api import error
+from core.schema import DATABASE_DOWN, errors
 
 
 @extend_schema(

@@ -13,7 +13,7 @@ from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
 
-from spirtuoz.outages import outage_message
+from core.outages import outage_message
 
 logger = logging.getLogger(__name__)
 

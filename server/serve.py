@@ -29,7 +29,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spirtuoz.settings")
 
 from django.conf import settings
 
-from spirtuoz.accesslog import BackgroundStreamHandler
+from server.accesslog import BackgroundStreamHandler
 from telegrambot import beside_web
 
 WSGI_APP = "spirtuoz.wsgi:application"
@@ -38,7 +38,7 @@ SERVERS = ("granian", "gunicorn")
 # few, and every thread keeps a database connection of its own.
 THREADS = 4
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-LOGGER = "spirtuoz.serve"
+LOGGER = "server.serve"
 
 
 def workers() -> int:
@@ -159,7 +159,7 @@ class Readiness:
 
 
 def main(argv: list[str]) -> None:
-    """`python -m spirtuoz.serve [MODULE:APP]`: the hub, or another WSGI app served the same
+    """`python -m server [MODULE:APP]`: the hub, or another WSGI app served the same
     way (`make bench` serves its floor app so)."""
     app = argv[0] if argv else WSGI_APP
     if server_name() == "gunicorn":

@@ -3,7 +3,7 @@
 Django raises these when the database cannot be reached or stops answering: a stopped or
 unreachable server, a connect timeout, a connection cut mid-request (and, on SQLite, a file
 that cannot be opened); redis-py when the Redis cache cannot. That is no bug in the hub and it
-ends once the store is back, so requests get 503 and may retry (spirtuoz/api.py). A module of
+ends once the store is back, so requests get 503 and may retry (core/api.py). A module of
 its own, free of DRF, because the settings import the rate limiter, which needs it too.
 """
 

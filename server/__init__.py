@@ -1,0 +1,1 @@
+"""The web server the hub runs under (granian), its access log, and what `make run` starts."""
