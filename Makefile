@@ -1,4 +1,5 @@
-# Two commands: `make run` sets up and serves the hub, `make test` sets up and runs the tests.
+# Two commands: `make run` sets up and serves the hub, `make test` sets up and runs the tests
+# (`make test-fast` leaves out the slow system tests).
 # `make bench` measures the hub under load (README.md, Benchmark).
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ BIN := $(VENV)/bin
 # Apps with their own translation catalogue in <app>/locale/.
 TRANSLATED_APPS := rooms telegrambot
 
-.PHONY: run test lint bench messages check-python clean
+.PHONY: run test test-fast lint bench messages check-python clean
 
 run: $(VENV)/.runtime-installed
 	$(BIN)/python -m core.envfile
@@ -16,6 +17,10 @@ run: $(VENV)/.runtime-installed
 
 test: $(VENV)/.dev-installed
 	$(BIN)/pytest
+
+# The fast loop: every test but the system tests that start processes, servers or a browser.
+test-fast: $(VENV)/.dev-installed
+	$(BIN)/pytest -m "not slow"
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

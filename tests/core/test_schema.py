@@ -130,6 +130,7 @@ def hub(tmp_path_factory):
     telegram.stop()
 
 
+@pytest.mark.slow
 class TestSchemaFuzzing:
     def test_the_live_hub_answers_as_its_schema_says(self, hub):
         server, folder = hub

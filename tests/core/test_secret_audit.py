@@ -93,6 +93,7 @@ class TestSecretAudit:
 
         assert found(planted) == [(f"the log file {log}", "CANARY")]
 
+    @pytest.mark.slow
     def test_a_leak_fails_the_whole_run_even_when_every_test_passes(self):
         # Only the plugins the suite needs, which takes a second rather than three.
         run = subprocess.run(

@@ -16,6 +16,9 @@ from tests.support import BASE_DIR
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.servers import BIN, free_port, http, hub_environment
 
+# Starts processes or servers of its own: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 BLUEPRINT = yaml.safe_load((BASE_DIR / "render.yaml").read_text())
 SERVICE = BLUEPRINT["services"][0]
 ENV = {variable["key"]: variable for variable in SERVICE["envVars"]}

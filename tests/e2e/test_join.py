@@ -17,6 +17,9 @@ from tests.support import AVATAR_JPEG, HOST_SECRET
 from tests.support.initdata import signed
 from tests.support.servers import free_port, http
 
+# Starts processes or servers of its own: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 PLAYER = {"id": 4242, "first_name": "Anya", "language_code": "en"}
 # The photo's size in tests/data/avatar.jpg.
 AVATAR_SIZE = 160

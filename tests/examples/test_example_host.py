@@ -12,6 +12,9 @@ from rooms.models import Room
 from tests.support.host_process import HostApp
 from tests.support.servers import free_port, http
 
+# Starts processes or servers of its own: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 APP_URL = "https://miniapp.example/"
 
 

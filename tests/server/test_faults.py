@@ -25,6 +25,9 @@ from tests.support.fake_telegram import FakeTelegram
 from tests.support.servers import Gunicorn, free_port, http, hub_environment, manage
 from tests.support.throwaway_postgres import throwaway_postgres_or_skip
 
+# Starts processes or servers of its own: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 ROOM = {"ws_url": "wss://faults.trycloudflare.com/ws", "app_url": "https://mini.app"}
 SECRET = {"X-Host-Secret": HOST_SECRET}
 USER_WITH_PHOTO = 42

@@ -31,6 +31,9 @@ from tests.support.servers import (
     manage,
 )
 
+# Starts processes or servers of its own: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 ROOM = {"ws_url": "wss://first.trycloudflare.com/ws", "app_url": "https://mini.app"}
 
 

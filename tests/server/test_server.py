@@ -18,6 +18,9 @@ from tests.support.servers import (
     prepare_like_make_run,
 )
 
+# Starts processes or servers of its own: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.django_db(transaction=True)
 class TestLiveServer:

@@ -17,6 +17,9 @@ import pytest
 from tests.support import BASE_DIR, PRODUCTION_HOST_SECRET, PRODUCTION_SECRET_KEY, secret_audit
 from tests.support.servers import Granian, free_port, hub_environment, prepare_like_make_run
 
+# Starts processes or servers of its own: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 PUBLIC_HOST = "hub.example.test"
 PRODUCTION = {
     "DEBUG": "false",
@@ -29,6 +32,7 @@ HSTS = "max-age=31536000; includeSubDomains; preload"
 SHOW_SECURITY_SETTINGS = """
 import json
 from django.conf import settings
+
 print(json.dumps({name: getattr(settings, name) for name in (
     "SECURE_SSL_REDIRECT", "SECURE_REDIRECT_EXEMPT", "SECURE_HSTS_SECONDS",
     "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "CSRF_TRUSTED_ORIGINS",

@@ -13,6 +13,9 @@ from rooms.apps import check_host_secret, check_init_data
 from telegrambot.apps import check_public_url
 from tests.support import BASE_DIR
 
+# Starts a Python process per case: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 SHOW_SETTINGS = """
 import json
 from django.conf import settings

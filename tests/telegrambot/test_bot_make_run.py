@@ -17,6 +17,9 @@ from tests.support.bot_process import PUBLIC_URL, live_database_url
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.servers import Granian, Gunicorn, free_port, http, hub_environment
 
+# Starts processes or servers of its own: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 def redirect_of(url: str) -> tuple[int, str | None]:
     """(status, Location) of a GET, without following the redirect."""

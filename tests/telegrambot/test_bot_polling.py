@@ -9,6 +9,9 @@ from rooms import services
 from tests.support.bot_process import PUBLIC_URL, RunBot, bot_environment
 from tests.support.fake_telegram import BOT_USER, FakeTelegram
 
+# Starts processes or servers of its own: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 BOT = BOT_USER["username"]
 HOW_TO_JOIN_EN = (
     "Spirtuoz Party is played from your phone.\n\n"
