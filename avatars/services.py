@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from avatars import telegram
+from core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -45,17 +46,14 @@ class Avatar:
     max_age: int
 
 
-class AvatarsNotConfigured(Exception):
-    pass
+class AvatarsNotConfigured(ApplicationError):
+    status = 503
+    message = "avatars are not configured on this hub (BOT_TOKEN is unset)"
 
 
-class AvatarUnavailable(Exception):
-    """Telegram failed and there is no earlier copy to serve."""
-
-    def __init__(self, message: str, *, status: int, retry_after: int | None = None):
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
+class AvatarUnavailable(ApplicationError):
+    """Telegram failed and there is no earlier copy to serve: 502, 503 (rate-limited, with
+    Retry-After) or 504 (too slow)."""
 
 
 def avatar_get(*, user_id: int) -> Avatar | None:

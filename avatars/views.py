@@ -17,7 +17,7 @@ from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
 )
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,21 +31,8 @@ MAX_USER_ID = 2**52 - 1
 USER_ID = re.compile(r"[0-9]{1,16}")
 
 
-class AvatarsNotConfigured(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "avatars are not configured on this hub (BOT_TOKEN is unset)"
-
-
 class NoAvatar(exceptions.NotFound):
     default_detail = "this user has no profile photo"
-
-
-class TelegramFailed(exceptions.APIException):
-    def __init__(self, failure: services.AvatarUnavailable):
-        super().__init__(str(failure))
-        self.status_code = failure.status
-        if failure.retry_after is not None:
-            self.wait = failure.retry_after  # DRF sends it as Retry-After
 
 
 USER_ID_PARAMETER = OpenApiParameter(
@@ -90,7 +77,7 @@ class AvatarApi(APIView):
     )
     def get(self, request, user_id: str):
         user_id = _parse_user_id(user_id)
-        avatar = _avatar_get(user_id)
+        avatar = services.avatar_get(user_id=user_id)
         if avatar is None:
             return Response({"avatar": None})
         path = reverse("avatar-image", kwargs={"user_id": user_id})
@@ -133,7 +120,7 @@ class AvatarImageApi(APIView):
         },
     )
     def get(self, request, user_id: str):
-        avatar = _avatar_get(_parse_user_id(user_id))
+        avatar = services.avatar_get(user_id=_parse_user_id(user_id))
         if avatar is None:
             raise NoAvatar
         response = HttpResponse(avatar.content, content_type=avatar.content_type)
@@ -148,12 +135,3 @@ def _parse_user_id(raw: str) -> int:
     raise exceptions.ValidationError(
         f"user id must be a Telegram user id, a whole number from 1 to {MAX_USER_ID}"
     )
-
-
-def _avatar_get(user_id: int) -> services.Avatar | None:
-    try:
-        return services.avatar_get(user_id=user_id)
-    except services.AvatarsNotConfigured:
-        raise AvatarsNotConfigured from None
-    except services.AvatarUnavailable as failure:
-        raise TelegramFailed(failure) from None

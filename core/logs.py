@@ -2,24 +2,30 @@
 
 Libraries log URLs (httpx logs each Bot API request at INFO, and Bot API URLs carry the bot
 token), and an exception's text can quote a URL too. The filter sits on the console handler,
-so whatever reaches the log is redacted, whoever wrote it. The webhook's secret token, derived
-from TELEGRAM_WEBHOOK_SECRET, is a secret too.
+so whatever reaches the log is redacted, whoever wrote it. A secret an app derives from a
+setting (the bot's webhook token, say) is registered with `redact_also` when the app starts.
 """
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 
-from telegrambot.modes import webhook_secret_token
-
 REDACTED = "[redacted]"
 SECRET_SETTINGS = ("BOT_TOKEN", "HOST_SECRET", "SECRET_KEY", "TELEGRAM_WEBHOOK_SECRET")
+_derived: list[Callable[[], str]] = []
+
+
+def redact_also(derive: Callable[[], str]) -> None:
+    """Redact from every log line what `derive()` returns (read at each line, as settings are)."""
+    if derive not in _derived:
+        _derived.append(derive)
 
 
 class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         values = [getattr(settings, name, "") for name in SECRET_SETTINGS]
-        secrets = [s for s in (*values, webhook_secret_token()) if s]
+        secrets = [s for s in (*values, *(derive() for derive in _derived)) if s]
         if not secrets:
             return True
         message = record.getMessage()

@@ -1,6 +1,13 @@
-"""Middleware of the project itself."""
+"""The hub's own middleware: health checks from any Host, and outages answered as 503."""
+
+import logging
 
 from django.conf import settings
+from rest_framework import status
+
+from core.errors import error, outage_message
+
+logger = logging.getLogger(__name__)
 
 
 class HealthCheckFromAnyHost:
@@ -22,3 +29,29 @@ class HealthCheckFromAnyHost:
                 request.META["HTTP_HOST"] = allowed[0]
                 request.META.pop("HTTP_X_FORWARDED_HOST", None)
         return self.get_response(request)
+
+
+class OutageMiddleware:
+    """503 `{"error": "database unavailable"}` (or `"cache unavailable"`, for Redis) for any
+    view, DRF's or Django's, that a store it needs failed, instead of a 500.
+
+    One middleware rather than a branch in the exception handler too: DRF hands exceptions it
+    does not know back to Django, so this hook sees the API's views and the admin's alike.
+    The next request simply tries again: Django's health checks (CONN_HEALTH_CHECKS) drop
+    a broken database connection, so the hub serves again once the store is back, unrestarted.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        message = outage_message(exception)
+        if message is None:
+            return None
+        # Its first line says what failed ("connection refused", "timeout expired", ...).
+        what = next(iter(str(exception).strip().splitlines()), "") or type(exception).__name__
+        logger.warning("%s: %s %s: %s", message, request.method, request.path, what)
+        return error(message, status.HTTP_503_SERVICE_UNAVAILABLE)

@@ -1,4 +1,7 @@
-"""Limits on what a client may get wrong: misses when looking up rooms, wrong host secrets.
+"""Limits on what a client may get wrong, each declared once as a `Limit` and used wherever it
+counts (views, permissions, the fast room lookup): its cache scope, the setting with its rate,
+and what a client past it is told. What counts as a mistake is the declaring app's to say, by
+calling `hit` where one happens.
 
 Counters live in Django's cache (the database's or Redis), so every worker and instance sees
 the same count. Each counts in fixed windows of the rate's period. A client is its socket
@@ -10,13 +13,13 @@ A limit that cannot reach its cache lets the request through (and logs it): a pa
 while the cache is down, and guessing stays as slow as the failing cache makes it. Except when
 the cache is the database and the database is unavailable: every limited request needs the
 database next, so the error goes on to become the 503 at once, rather than after a second
-connect timeout (core/outages.py).
+connect timeout (core.errors.DATABASE_UNAVAILABLE).
 
 Each process remembers for CLEAR_MEMO_SECONDS that a client was within its limit, so that a
 room full of players looking up their room costs the cache one read per client and second, not
 one per lookup. The slack this leaves, across workers and instances only: after another process
 counted the mistake that blocks a client, this one may still answer that client for up to
-CLEAR_MEMO_SECONDS; a mistake counted here (limit_hit learns the new count) blocks the client
+CLEAR_MEMO_SECONDS; a mistake counted here (`hit` learns the new count) blocks the client
 here at once, so at most one more miss per process gets through.
 """
 
@@ -24,13 +27,16 @@ import logging
 import math
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
+from rest_framework.exceptions import Throttled
 
-from core.outages import DATABASE_UNAVAILABLE
+from core.errors import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +65,90 @@ class Rate:
         return cls(int(count), seconds)
 
 
-def client_address(request) -> str:
-    return client_address_of(request.META)
+@lru_cache(maxsize=64)
+def _parsed(text: str) -> Rate | None:
+    return Rate.parse(text)
 
 
-def client_address_of(meta) -> str:
-    """client_address from a request's META, or from a WSGI environ, which holds the same keys."""
+class LimitExceeded(Throttled):
+    """429 with Retry-After: "<the limit's refusal> try again in N s"."""
+
+    extra_detail_singular = extra_detail_plural = "try again in {wait} s"
+
+
+@dataclass(frozen=True)
+class Limit:
+    scope: str
+    # The name of the setting that holds its rate ("30/minute", or "off").
+    setting: str
+    # What a client past the limit is told, before "try again in N s".
+    refusal: str
+
+    @property
+    def rate(self) -> Rate | None:
+        return _parsed(getattr(settings, self.setting))
+
+    def wait(self, meta: Mapping) -> int | None:
+        """Seconds until the client of `meta` (a request's META, or a WSGI environ) may try
+        again, or None when it is within the limit."""
+        rate = self.rate
+        if rate is None:
+            return None
+        now = time.time()
+        window = int(now // rate.seconds)
+        key = self._key(client_address(meta), window)
+        if _clear_until.get(key, 0.0) > time.monotonic():
+            return None
+        try:
+            count = cache.get(key, 0)
+        except DATABASE_UNAVAILABLE:
+            raise
+        except cache_errors() as error:
+            logger.warning("rate limit %s not checked, the cache failed: %r", self.scope, error)
+            return None
+        if count < rate.count:
+            if len(_clear_until) >= CLEAR_MEMO_SIZE:
+                _clear_until.clear()
+            _clear_until[key] = time.monotonic() + CLEAR_MEMO_SECONDS
+            return None
+        return max(1, math.ceil((window + 1) * rate.seconds - now))
+
+    def check(self, meta: Mapping) -> None:
+        """LimitExceeded (429) when the client must wait."""
+        wait = self.wait(meta)
+        if wait is not None:
+            raise self.exceeded(wait)
+
+    def exceeded(self, wait: int) -> LimitExceeded:
+        return LimitExceeded(wait=wait, detail=self.refusal)
+
+    def hit(self, meta: Mapping) -> None:
+        """Count one mistake against the client."""
+        rate = self.rate
+        if rate is None:
+            return
+        key = self._key(client_address(meta), int(time.time() // rate.seconds))
+        try:
+            cache.add(key, 0, timeout=rate.seconds + 1)
+            try:
+                count = cache.incr(key)
+            except ValueError:
+                # The window's counter expired between add and incr: its first mistake.
+                cache.set(key, count := 1, timeout=rate.seconds + 1)
+        except DATABASE_UNAVAILABLE:
+            raise
+        except cache_errors() as error:
+            logger.warning("rate limit %s not counted, the cache failed: %r", self.scope, error)
+            return
+        if count >= rate.count:
+            _clear_until.pop(key, None)
+
+    def _key(self, client: str, window: int) -> str:
+        return f"ratelimit:{self.scope}:{client}:{window}"
+
+
+def client_address(meta: Mapping) -> str:
+    """The client's address, from a request's META or a WSGI environ (they hold the same keys)."""
     remote = meta.get("REMOTE_ADDR", "")
     trusted = settings.TRUSTED_PROXY_COUNT
     if trusted > 0:
@@ -75,49 +159,17 @@ def client_address_of(meta) -> str:
     return remote
 
 
-def limit_wait(*, scope: str, client: str, rate: Rate | None) -> int | None:
-    """Seconds until the client may try again, or None when it is within its limit."""
-    if rate is None:
-        return None
-    now = time.time()
-    window = int(now // rate.seconds)
-    key = _key(scope, client, window)
-    if _clear_until.get(key, 0.0) > time.monotonic():
-        return None
-    try:
-        count = cache.get(key, 0)
-    except DATABASE_UNAVAILABLE:
-        raise
-    except cache_errors() as error:
-        logger.warning("rate limit %s not checked, the cache failed: %r", scope, error)
-        return None
-    if count < rate.count:
-        if len(_clear_until) >= CLEAR_MEMO_SIZE:
-            _clear_until.clear()
-        _clear_until[key] = time.monotonic() + CLEAR_MEMO_SECONDS
-        return None
-    return max(1, math.ceil((window + 1) * rate.seconds - now))
+def rate_settings_check() -> None:
+    """Every setting named *_RATE must be a rate: checked once when Django starts, so that a
+    typo stops the hub at start rather than at the first request that counts."""
+    from django.core.exceptions import ImproperlyConfigured
 
-
-def limit_hit(*, scope: str, client: str, rate: Rate | None) -> None:
-    """Count one mistake against the client."""
-    if rate is None:
-        return
-    key = _key(scope, client, int(time.time() // rate.seconds))
-    try:
-        cache.add(key, 0, timeout=rate.seconds + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            # The window's counter expired between add and incr: its first mistake.
-            cache.set(key, count := 1, timeout=rate.seconds + 1)
-    except DATABASE_UNAVAILABLE:
-        raise
-    except cache_errors() as error:
-        logger.warning("rate limit %s not counted, the cache failed: %r", scope, error)
-        return
-    if count >= rate.count:
-        _clear_until.pop(key, None)
+    for name in dir(settings):
+        if name.endswith("_RATE") and name.isupper():
+            try:
+                Rate.parse(getattr(settings, name))
+            except (ValueError, AttributeError) as error:
+                raise ImproperlyConfigured(f"{name}: {error}") from None
 
 
 def limit_memo_forget() -> None:
@@ -131,7 +183,3 @@ def cache_errors() -> tuple[type[Exception], ...]:
     would cost every hub process about 15 MB on the database cache."""
     redis = sys.modules.get("redis")
     return (DatabaseError, OSError, redis.RedisError) if redis else (DatabaseError, OSError)
-
-
-def _key(scope: str, client: str, window: int) -> str:
-    return f"ratelimit:{scope}:{client}:{window}"

@@ -1,4 +1,4 @@
-"""Views of the project itself rather than of one app."""
+"""The health check: the hub answers and its database does."""
 
 from django.db import DatabaseError, connection
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -6,7 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from core.api import error
+from core.errors import error
 from core.schema import DATABASE_DOWN, errors
 
 

@@ -27,7 +27,7 @@ from django.http.request import split_domain_port, validate_host
 from rest_framework.renderers import JSONRenderer
 
 from core.initdata import InvalidInitData, init_data_verify
-from core.ratelimit import client_address_of, limit_wait
+from rooms.limits import ROOM_LOOKUP_MISS
 from rooms.selectors import room_get_live_public
 
 PATH = re.compile(r"/api/rooms/([A-Za-z0-9]{4,12})")
@@ -49,7 +49,6 @@ class _Config:
     require_init_data: bool
     bot_token: str
     init_data_max_age: int
-    miss_rate: object
     # False: a setting this path does not reproduce is in use, so Django answers everything.
     usable: bool
 
@@ -90,7 +89,6 @@ class _Config:
             require_init_data=settings.REQUIRE_TELEGRAM_INIT_DATA,
             bot_token=settings.BOT_TOKEN,
             init_data_max_age=settings.TELEGRAM_INIT_DATA_MAX_AGE,
-            miss_rate=settings.ROOM_LOOKUP_MISS_RATE,
             usable=(
                 not settings.USE_X_FORWARDED_HOST
                 and not cors.CORS_ALLOW_CREDENTIALS
@@ -157,13 +155,11 @@ class RoomLookup:
     def live_room(self, environ, code: str) -> dict | None:
         """The room, or None when it is not found, the client must wait, or the database
         failed: Django then answers (404 and the count, 429, or 503) as it always does."""
-        config = self.config
         self.refresh_connection()
-        client = client_address_of(environ)
         try:
             # The limit's count may live in the database too (the default cache), whose
             # outage the limiter passes on: Django then answers the 503.
-            if limit_wait(scope="room-lookup-miss", client=client, rate=config.miss_rate):
+            if ROOM_LOOKUP_MISS.wait(environ):
                 return None
             return room_get_live_public(code=code)
         except DatabaseError:

@@ -9,8 +9,8 @@ import logging
 from django.conf import settings
 from rest_framework import exceptions, permissions, status
 
-from core.api import RateLimited
-from core.ratelimit import client_address, limit_hit, limit_wait
+from core.ratelimit import client_address
+from rooms.limits import HOST_AUTH_FAIL
 
 logger = logging.getLogger(__name__)
 
@@ -33,21 +33,14 @@ class HostSecret(permissions.BasePermission):
         if not expected:
             _log_refusal(request, "HOST_SECRET is not set on the hub")
             raise HostRegistrationNotConfigured
-        limit = {
-            "scope": "host-auth-fail",
-            "client": client_address(request),
-            "rate": settings.HOST_AUTH_FAIL_RATE,
-        }
-        wait = limit_wait(**limit)
+        wait = HOST_AUTH_FAIL.wait(request.META)
         if wait is not None:
             _log_refusal(request, "too many failed attempts")
-            raise RateLimited(
-                f"too many wrong host secrets from this address; try again in {wait} s", wait
-            )
+            raise HOST_AUTH_FAIL.exceeded(wait)
         given = _secret_from(request)
         if given and hmac.compare_digest(given.encode(), expected.encode()):
             return True
-        limit_hit(**limit)
+        HOST_AUTH_FAIL.hit(request.META)
         if not given:
             _log_refusal(request, "no secret sent")
             raise exceptions.PermissionDenied("host secret required")
@@ -61,7 +54,7 @@ def _log_refusal(request, reason: str) -> None:
         reason,
         request.method,
         request.path,
-        client_address(request),
+        client_address(request.META),
     )
 
 

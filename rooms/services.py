@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import ApplicationError
 from rooms.models import Room, RoomQuerySet
 from rooms.validators import ROOM_CODE_RE
 
@@ -21,8 +22,11 @@ ALLOCATED_CODE_LENGTH = 4
 ALLOCATION_ATTEMPTS = 50
 
 
-class NoFreeRoomCode(Exception):
+class NoFreeRoomCode(ApplicationError):
     """Every code tried for a new room was held by a live room."""
+
+    status = 503
+    message = "no free room code right now; try again"
 
 
 class _CodeTaken(Exception):

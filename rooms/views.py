@@ -1,7 +1,6 @@
 """The room endpoints: the Host App registers and closes rooms, the Mini App looks them up,
 and players' join buttons land on /join/<code>."""
 
-from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
@@ -14,11 +13,10 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import RateLimited
 from core.authentication import MiniAppLaunch, TelegramInitData
-from core.ratelimit import client_address, limit_hit, limit_wait
 from core.schema import DATABASE_DOWN, HOST_AUTH, MINI_APP_AUTH, errors
 from rooms import selectors, services
+from rooms.limits import ROOM_LOOKUP_MISS
 from rooms.permissions import HostSecret
 from rooms.serializers import (
     RoomOutputSerializer,
@@ -50,11 +48,6 @@ CLOSE_RESPONSES = {
 
 class RoomNotFound(exceptions.NotFound):
     default_detail = "room not found"
-
-
-class NoFreeRoomCode(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "no free room code right now; try again"
 
 
 class RoomCloseApi(APIView):
@@ -110,14 +103,11 @@ class RoomRegisterApi(RoomCloseApi):
             raise exceptions.ParseError("request body must be a JSON object")
         serializer = RoomRegisterInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            registration = services.room_register(
-                code=serializer.validated_data.get("room_code"),
-                ws_url=serializer.validated_data["ws_url"],
-                app_url=serializer.validated_data["app_url"],
-            )
-        except services.NoFreeRoomCode:
-            raise NoFreeRoomCode from None
+        registration = services.room_register(
+            code=serializer.validated_data.get("room_code"),
+            ws_url=serializer.validated_data["ws_url"],
+            app_url=serializer.validated_data["app_url"],
+        )
         return Response(
             RoomRegisteredOutputSerializer(registration.room).data,
             status=status.HTTP_201_CREATED if registration.created else status.HTTP_200_OK,
@@ -146,13 +136,10 @@ class RoomDetailApi(APIView):
         },
     )
     def get(self, request, code: str):
-        limit = _lookup_miss_limit(request)
-        wait = limit_wait(**limit)
-        if wait is not None:
-            raise RateLimited(f"too many lookups of unknown rooms; try again in {wait} s", wait)
+        ROOM_LOOKUP_MISS.check(request.META)
         room = selectors.room_get_live(code=code)
         if room is None:
-            limit_hit(**limit)
+            ROOM_LOOKUP_MISS.hit(request.META)
             raise RoomNotFound
         return Response(RoomOutputSerializer(room).data)
 
@@ -168,8 +155,7 @@ def room_join(request, code: str):
     before the Host App re-registered with a new app_url still opens the right app. Never
     cached, as app_url may change; frameable, as Telegram Web shows Mini Apps in an iframe.
     """
-    limit = _lookup_miss_limit(request)
-    wait = limit_wait(**limit)
+    wait = ROOM_LOOKUP_MISS.wait(request.META)
     if wait is not None:
         response = _join_page(
             request, "rooms/join_too_many.html", {"wait": wait}, status.HTTP_429_TOO_MANY_REQUESTS
@@ -179,7 +165,7 @@ def room_join(request, code: str):
     room = selectors.room_get_live(code=code)
     if room is not None:
         return HttpResponseRedirect(selectors.room_join_url(room=room))
-    limit_hit(**limit)
+    ROOM_LOOKUP_MISS.hit(request.META)
     return _join_page(
         request,
         "rooms/join_not_found.html",
@@ -196,14 +182,3 @@ def _join_page(request, template: str, context: dict, status_code: int):
     response.headers["Content-Language"] = language
     patch_vary_headers(response, ["Accept-Language"])
     return response
-
-
-def _lookup_miss_limit(request) -> dict:
-    """The API lookup and /join/<code> share one count of misses per client: only misses
-    count, so a room full of players looking up their room is never limited; past the limit
-    every lookup waits, hits too, or codes could still be walked."""
-    return {
-        "scope": "room-lookup-miss",
-        "client": client_address(request),
-        "rate": settings.ROOM_LOOKUP_MISS_RATE,
-    }

@@ -106,7 +106,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "core.api.OutageMiddleware",
+    "core.middleware.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "spirtuoz.urls"
@@ -135,7 +135,7 @@ DATABASES = {
     )
 }
 # A PostgreSQL server that is down or unreachable must cost a request a few seconds, not the
-# minutes an unanswered TCP connect can take: then the hub answers 503 (see core/api.py).
+# minutes an unanswered TCP connect can take: then the hub answers 503 (see core/errors.py).
 # The URL may set its own, e.g. `?connect_timeout=10`.
 DATABASE_CONNECT_TIMEOUT_SECONDS = 3
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -208,11 +208,11 @@ CORS_URLS_REGEX = r"^/api/(rooms|users)/"
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["core.api.LimitedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.LimitedJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
-    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -257,19 +257,11 @@ REQUIRE_TELEGRAM_INIT_DATA = envbool("REQUIRE_TELEGRAM_INIT_DATA", "false")
 TELEGRAM_INIT_DATA_MAX_AGE = envint("TELEGRAM_INIT_DATA_MAX_AGE", str(24 * 60 * 60))
 
 
-# Limits on mistakes per client (see core/ratelimit.py): lookups of rooms that do not
-# exist, and wrong host secrets. "N/second|minute|hour|day", or "off".
-def envrate(name: str, default: str):
-    from core.ratelimit import Rate
-
-    try:
-        return Rate.parse(env(name, default))
-    except ValueError as error:
-        raise ImproperlyConfigured(f"{name}: {error}") from None
-
-
-ROOM_LOOKUP_MISS_RATE = envrate("ROOM_LOOKUP_MISS_RATE", "30/minute")
-HOST_AUTH_FAIL_RATE = envrate("HOST_AUTH_FAIL_RATE", "10/minute")
+# Limits on mistakes per client (core/ratelimit.py): lookups of rooms that do not exist, and
+# wrong host secrets. "N/second|minute|hour|day", or "off"; every *_RATE setting is checked
+# when Django starts.
+ROOM_LOOKUP_MISS_RATE = env("ROOM_LOOKUP_MISS_RATE", "30/minute")
+HOST_AUTH_FAIL_RATE = env("HOST_AUTH_FAIL_RATE", "10/minute")
 # How many proxies in front of the hub append to X-Forwarded-For (1 on Render). 0: none, and
 # the header is ignored, so clients cannot forge their address.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
@@ -286,7 +278,7 @@ if REDIS_URL:
             # Hubs sharing one Redis (production and staging, or test runs) need their own.
             "KEY_PREFIX": env("REDIS_KEY_PREFIX", "spirtuoz"),
             # A Redis that is down or hangs costs a request seconds, never forever: then the
-            # avatars answer 503 and the rate limits let requests through (core/api.py).
+            # avatars answer 503 and the rate limits let requests through (core/errors.py).
             "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 3},
         }
     }

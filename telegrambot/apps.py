@@ -8,7 +8,11 @@ class TelegramBotConfig(AppConfig):
     verbose_name = "Telegram bot"
 
     def ready(self) -> None:
+        from core.logs import redact_also
+        from telegrambot.modes import webhook_secret_token
+
         checks.register(check_public_url, checks.Tags.compatibility)
+        redact_also(webhook_secret_token)
 
 
 def check_public_url(app_configs, **kwargs) -> list[checks.CheckMessage]:

@@ -9,12 +9,6 @@ from core.schema import errors
 from telegrambot.permissions import TelegramWebhookSecret
 
 
-class BotUnavailable(exceptions.APIException):
-    # Nothing was answered yet, so Telegram's redelivery of the update repeats nothing.
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "the bot cannot reach Telegram right now; try again"
-
-
 class TelegramWebhookApi(APIView):
     """Hands a valid update to the same handlers `runbot` polls with, then answers 200 even if
     they failed (they log it): Telegram would redeliver anything else, repeating replies."""
@@ -56,13 +50,6 @@ class TelegramWebhookApi(APIView):
 
         if not isinstance(request.data, dict):
             raise exceptions.ParseError("request body must be a JSON object")
-        try:
-            bot = webhook.webhook_bot()
-        except webhook.BotUnavailable:
-            raise BotUnavailable from None
-        try:
-            update = bot.parse(request.data)
-        except webhook.NotAnUpdate as error:
-            raise exceptions.ParseError(f"not a Telegram update: {error}") from None
-        bot.handle(update)
+        bot = webhook.webhook_bot()
+        bot.handle(bot.parse(request.data))
         return Response(status=status.HTTP_200_OK)

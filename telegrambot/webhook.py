@@ -22,6 +22,7 @@ from django.db import connections
 from telegram import Update
 from telegram.error import TelegramError
 
+from core.errors import ApplicationError
 from telegrambot.bot import build_application
 
 logger = logging.getLogger(__name__)
@@ -30,12 +31,19 @@ START_TIMEOUT_SECONDS = 20
 HANDLE_TIMEOUT_SECONDS = 20
 
 
-class BotUnavailable(Exception):
-    """The bot could not be initialised: Telegram did not answer getMe."""
+class BotUnavailable(ApplicationError):
+    """The bot could not be initialised: Telegram did not answer getMe. Nothing was answered
+    yet, so Telegram's redelivery of the update repeats nothing."""
+
+    status = 503
+    message = "the bot cannot reach Telegram right now; try again"
 
 
-class NotAnUpdate(ValueError):
+class NotAnUpdate(ApplicationError):
     """The body is JSON but not a Telegram update."""
+
+    def __init__(self, why: str):
+        super().__init__(f"not a Telegram update: {why}")
 
 
 class WebhookBot:

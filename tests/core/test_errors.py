@@ -62,7 +62,7 @@ class TestErrorsAreJson:
         assert response.status_code == 503
         assert response.json() == {"error": "database unavailable"}
         assert (
-            "core.api",
+            "core.middleware",
             logging.WARNING,
             'database unavailable: GET /database: connection failed: connection to server at "db", '
             "port 5432 failed",
@@ -90,7 +90,7 @@ class TestErrorsAreJson:
         assert response.status_code == 503
         assert response.json() == {"error": "cache unavailable"}
         assert (
-            "core.api",
+            "core.middleware",
             logging.WARNING,
             "cache unavailable: GET /api/users/42/avatar: "
             "Error 111 connecting to 127.0.0.1:1. Connection refused.",

@@ -170,8 +170,8 @@ def assert_every_room_is_valid(settings) -> None:
 def hub(settings, fake_telegram, api):
     """The API client, with the limits off: fuzzing makes hundreds of mistakes a minute, and
     the limits' 429s (tested in test_rate_limits.py) would hide what lies behind them."""
-    settings.ROOM_LOOKUP_MISS_RATE = None
-    settings.HOST_AUTH_FAIL_RATE = None
+    settings.ROOM_LOOKUP_MISS_RATE = "off"
+    settings.HOST_AUTH_FAIL_RATE = "off"
     fake_telegram.add_photo(42, b"\xff\xd8\xff\xe0fuzz")
     return api
 

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.test import RequestFactory
 
-from core.ratelimit import Rate, limit_memo_forget
+from core.ratelimit import limit_memo_forget
 from rooms import services
 from rooms.lookup import RoomLookup
 from spirtuoz import wsgi
@@ -176,7 +176,7 @@ class TestFastLookup:
         assert (status, headers["www-authenticate"]) == ("401 Unauthorized", "tma")
 
     def test_a_client_past_its_miss_limit_waits_even_for_a_live_room(self, room, settings):
-        settings.ROOM_LOOKUP_MISS_RATE = Rate(2, 86400)
+        settings.ROOM_LOOKUP_MISS_RATE = "2/day"
         assert call(wsgi.application, "/api/rooms/FAST")[0] == "200 OK"
 
         misses = [call(wsgi.application, f"/api/rooms/NON{n}")[0] for n in range(2)]

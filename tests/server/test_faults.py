@@ -157,7 +157,7 @@ class TestFaults:
         assert hub.process.poll() is None
         assert hub.workers() == workers
         log = hub.log.read_text()
-        assert " WARNING core.api: database unavailable: GET /api/rooms/FALT: " in log
+        assert " WARNING core.middleware: database unavailable: GET /api/rooms/FALT: " in log
 
     def test_with_an_sqlite_file_that_cannot_be_opened_every_endpoint_answers_503(self, tmp_path):
         unreachable = f"sqlite:///{tmp_path / 'missing-folder' / 'db.sqlite3'}"

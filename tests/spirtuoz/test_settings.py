@@ -18,7 +18,9 @@ pytestmark = pytest.mark.slow
 
 SHOW_SETTINGS = """
 import json
+import django
 from django.conf import settings
+django.setup()
 print(json.dumps({name: getattr(settings, name) for name in (
     "DEBUG", "HOST_SECRET", "BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "PUBLIC_URL", "FILE_API_URL", "HOST", "PORT",
     "ROOM_TTL_SECONDS", "ALLOWED_HOSTS", "SECRET_KEY", "AVATAR_CACHE_SECONDS",
