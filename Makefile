@@ -13,7 +13,7 @@ TRANSLATED_APPS := rooms telegrambot
 run: $(VENV)/.runtime-installed
 	$(BIN)/python -m core.envfile
 	PATH="$(CURDIR)/$(BIN):$$PATH" bin/prepare
-	$(BIN)/python -m server
+	$(BIN)/python -m server.supervisor
 
 test: $(VENV)/.dev-installed
 	$(BIN)/pytest

@@ -132,7 +132,7 @@ def render(results: Results) -> str:
         "",
         f"- {machine.cores} cores: {machine.cpu}; {machine.memory_gib:.0f} GiB of memory",
         f"- Python {machine.python}; the hub served by **{machine.server}**, as "
-        f"`{'' if machine.server == 'granian' else f'SERVER={machine.server} '}make run` "
+        "`make run` "
         "serves it",
         *(f"- {name} {version}" for name, version in machine.versions.items()),
         "- Load average (1, 5, 15 min) when each figure was taken. The machine is shared: "

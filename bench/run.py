@@ -1,7 +1,7 @@
 """`make bench`: the hub under load, measured with wrk, and bench/RESULTS.md written from it.
 
 Not a test: it takes a few minutes and its figures depend on the machine. It starts the hub the
-way `make run` does (`python -m server`, SERVER picks the server) on a fresh SQLite file
+way `make run` does (`python -m server.supervisor`: the server and the bot) on a fresh SQLite file
 (or DATABASE_URL), with the polling bot beside it talking to the loopback fake Telegram of the
 test suite. It registers 1,000 rooms, then takes each figure with wrk (64 connections, 10 s):
 
@@ -62,7 +62,6 @@ class Settings:
     seconds: int
     rounds: int
     workers: int
-    server: str
     database_url: str | None
     output: Path
 
@@ -76,11 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rounds", type=int, default=3, help="rounds of room lookups (hub, reference, floor)"
     )
-    parser.add_argument("--output", type=Path, help="default: bench/RESULTS.md, or "
-                        "bench/RESULTS-gunicorn.md with SERVER=gunicorn")  # fmt: skip
+    parser.add_argument("--output", type=Path, help="default: bench/RESULTS.md")
     args = parser.parse_args(argv)
-    server = os.environ.get("SERVER", "").strip().lower() or "granian"
-    default_output = "RESULTS.md" if server == "granian" else f"RESULTS-{server}.md"
     if shutil.which("wrk") is None:
         print(WRK_INSTALL, file=sys.stderr)
         return 2
@@ -91,9 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         seconds=args.seconds,
         rounds=args.rounds,
         workers=int(os.environ.get("WEB_CONCURRENCY", "2")),
-        server=server,
         database_url=os.environ.get("DATABASE_URL") or None,
-        output=args.output or BENCH_DIR / default_output,
+        output=args.output or BENCH_DIR / "RESULTS.md",
     )
     with tempfile.TemporaryDirectory(prefix="spirtuoz-bench-") as folder:
         results = Bench(settings, Path(folder)).run()
@@ -146,11 +141,7 @@ class Bench:
     def __init__(self, settings: Settings, folder: Path):
         self.settings = settings
         self.folder = folder
-        self.commands = [
-            "make bench"
-            if settings.server == "granian"
-            else f"SERVER={settings.server} make bench"
-        ]
+        self.commands = ["make bench"]
         self.loads: list[tuple[str, tuple[float, float, float]]] = []
         self.note_load("start")
 
@@ -168,7 +159,7 @@ class Bench:
         environment = self.hub_environment(telegram)
         self.prepare_like_make_run(environment)
         with contextlib.ExitStack() as servers:
-            hub = self.start("hub", [sys.executable, "-m", "server"], environment)
+            hub = self.start("hub", [sys.executable, "-m", "server.supervisor"], environment)
             servers.callback(hub.stop)
             hub_startup = self.wait_healthy(hub)
             codes, room_json = self.register_rooms(hub, environment["HOST_SECRET"])
@@ -225,7 +216,7 @@ class Bench:
             startup=(hub_startup, floor_startup),
         )
         return Results(
-            machine=machine(self.settings.server),
+            machine=machine(),
             figures=figures,
             commands=self.commands,
             loads=self.loads,
@@ -247,7 +238,6 @@ class Bench:
             or f"sqlite:///{self.folder / 'db.sqlite3'}",
             "HOST": "127.0.0.1",
             "PORT": str(free_port()),
-            "SERVER": self.settings.server,
             "WEB_CONCURRENCY": str(self.settings.workers),
             "BOT_TOKEN": telegram.token,
             "FILE_API_URL": telegram.url,
@@ -484,10 +474,15 @@ end
 
 
 def _role(index: int, command: str) -> str:
-    """What a process of the hub's tree is: the server process first, then workers and bot."""
+    """What a process of the hub's tree is: make run's supervisor first, then the server, its
+    workers and the bot."""
     if index == 0:
-        return "server process (with the bot's thread under granian)"
-    return "bot" if "runbot" in command else "worker"
+        return "supervisor (make run)"
+    if "runbot" in command:
+        return "bot"
+    if "resource_tracker" in command:
+        return "multiprocessing's resource tracker"
+    return "worker" if "spawn_main" in command else "server process"
 
 
 def _unclean(result: WrkResult) -> str:
@@ -604,7 +599,8 @@ def tree_rss(root: int) -> list[tuple[str, int]]:
     return processes
 
 
-def machine(server: str) -> Machine:
+def machine() -> Machine:
+    server = "granian"
     cpu = next(
         (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
          if line.startswith("model name")),
@@ -623,7 +619,6 @@ def machine(server: str) -> Machine:
         cpu=cpu,
         memory_gib=memory_kib / 1024 / 1024,
         python=platform.python_version(),
-        server=server,
         versions=versions,
     )
 

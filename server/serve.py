@@ -1,23 +1,21 @@
-"""Serve the hub as `make run` does: with granian by default, with gunicorn when SERVER=gunicorn.
+"""Serve the hub with granian: `python -m server [MODULE:APP]`, as `make run` and Render do.
 
-granian, a WSGI server written in Rust, parses HTTP outside the interpreter: on the same two cores
-it answers several times more requests per second than gunicorn's gthread workers, whose HTTP
-parsing in Python caps a bare WSGI app below an in-memory Node server (bench/RESULTS.md).
-gunicorn stays supported, with `gunicorn.conf.py`, for hosts and habits built around it.
+granian, a WSGI server written in Rust, parses HTTP outside the interpreter: on the same two
+cores it answers several times more requests per second than a server parsing HTTP in Python
+(bench/RESULTS.md). WEB_CONCURRENCY worker processes (default 2) of WEB_THREADS threads each
+(default 4), on the address from Django's settings (HOST and PORT, so `.env` applies), one
+access line per request on stdout, and a banner once connections are taken.
 
-Either way: WEB_CONCURRENCY worker processes (default 2) of THREADS threads each, the address
-from Django's settings (HOST and PORT, so `.env` applies), one access line per request on stdout,
-the same start-up banner, and the polling bot beside the workers (telegrambot/beside_web.py:
-a thread of this process under granian, a process of its own under gunicorn), stopped with
-them. Like gunicorn's master, this process reads settings only until its workers are forked:
-they set Django up, and so does the bot's thread afterwards.
-
-One difference: gunicorn replaces a worker that dies, while granian (as configured here, so
-that nothing is forked beside the bot's thread) then stops with exit status 1, for the host to
-restart the hub as it restarts any crashed service (Render does).
+The workers are spawned, not forked: fresh interpreters that set Django up themselves (the
+main process only reads settings), so no thread of the main process is ever copied into one
+half-held. A worker that dies is replaced; one that takes longer than WORKERS_KILL_SECONDS to
+stop is killed; and each worker dies with the main process (server/app.py asks the kernel for
+that), so no orphan keeps serving the port. The Telegram bot is not this process's business:
+`make run` starts `manage.py runbot` beside it (server/supervisor.py).
 """
 
 import logging
+import multiprocessing
 import os
 import socket
 import sys
@@ -30,28 +28,23 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spirtuoz.settings")
 from django.conf import settings
 
 from server.accesslog import BackgroundStreamHandler
-from telegrambot import beside_web
 
-WSGI_APP = "spirtuoz.wsgi:application"
-SERVERS = ("granian", "gunicorn")
-# Threads per worker: requests that wait (an avatar lookup holds one for up to 10 s) need a
-# few, and every thread keeps a database connection of its own.
-THREADS = 4
+WSGI_APP = "server.app:application"
+# How long a stopping worker may take before it is killed: granian's own shutdown can hang
+# (seen when stopped while its workers were still starting), and Ctrl-C must stop the hub.
+WORKERS_KILL_SECONDS = 5
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-LOGGER = "server.serve"
+LOGGER = "server"
 
 
 def workers() -> int:
     return int(os.environ.get("WEB_CONCURRENCY", "2"))
 
 
-def server_name() -> str:
-    """SERVER from the environment or `.env` (which reading settings loads), checked."""
-    settings.HOST  # noqa: B018 -- loads .env into the environment
-    name = os.environ.get("SERVER", "").strip().lower() or SERVERS[0]
-    if name not in SERVERS:
-        raise SystemExit(f"SERVER must be granian or gunicorn, not {name!r}")
-    return name
+def threads() -> int:
+    """Threads per worker: requests that wait (an avatar lookup holds one for up to 10 s) need
+    a few, and every thread keeps a database connection of its own."""
+    return int(os.environ.get("WEB_THREADS", "4"))
 
 
 def banner(log: Logger) -> None:
@@ -65,7 +58,7 @@ def banner(log: Logger) -> None:
     )
 
 
-def serve_granian(app: str) -> None:
+def serve(app: str) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
@@ -77,7 +70,9 @@ def serve_granian(app: str) -> None:
         interface=Interfaces.WSGI,
         websockets=False,
         workers=workers(),
-        blocking_threads=THREADS,
+        blocking_threads=threads(),
+        respawn_failed_workers=True,
+        workers_kill_timeout=WORKERS_KILL_SECONDS,
         log_access=True,
         log_dictconfig={
             "formatters": {
@@ -95,78 +90,35 @@ def serve_granian(app: str) -> None:
             },
         },
     )
-    readiness = Readiness(logging.getLogger(LOGGER))
-    server.on_startup(readiness.watch)
-    server.on_reload(readiness.reload)
-    server.on_shutdown(readiness.stop)
+    log = logging.getLogger(LOGGER)
+    server.on_startup(lambda: _announce_when_ready(log))
     server.serve()
 
 
-class Readiness:
-    """The banner and the bot once the hub takes connections, as gunicorn's when_ready has them.
+def _announce_when_ready(log: Logger) -> None:
+    """The banner once a connection is accepted: the workers take connections only once they
+    have loaded the app, a moment after granian says it listens."""
 
-    granian's workers open the listening socket only once they have loaded the app, so startup
-    hooks run while connections are still refused. A thread waits until one is accepted; it
-    starts only after the workers are forked, as a child forked while another thread is inside
-    the C library may inherit its locks held, and hang.
-    """
-
-    POLL_SECONDS = 0.05
-
-    def __init__(self, log: Logger):
-        self.log = log
-        self.lock = threading.Lock()
-        self.stopping = False
-        self.forks = 0
-        self.started = False
-
-    def watch(self) -> None:
-        os.register_at_fork(after_in_parent=self._forked)
-
-    def _forked(self) -> None:
-        self.forks += 1
-        if self.forks >= workers() and not self.started:
-            self.started = True
-            threading.Thread(target=self._when_ready, name="readiness", daemon=True).start()
-
-    def _when_ready(self) -> None:
+    def wait_then_announce() -> None:
         all_interfaces = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104
         host = all_interfaces.get(settings.HOST, settings.HOST)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        while not self.stopping:
+        while True:
             with socket.socket(family) as probe:
                 probe.settimeout(1)
-                if probe.connect_ex((host, settings.PORT)) != 0:
-                    time.sleep(self.POLL_SECONDS)
-                    continue
-            with self.lock:
-                if not self.stopping:
-                    banner(self.log)
-                    beside_web.start(self.log, in_process=True)
-            return
+                if probe.connect_ex((host, settings.PORT)) == 0:
+                    banner(log)
+                    return
+            time.sleep(0.05)
 
-    def stop(self) -> None:
-        with self.lock:
-            self.stopping = True
-            beside_web.stop(self.log)
-
-    def reload(self) -> None:
-        """granian's reload (SIGHUP) forks new workers from this process, which must not run the
-        bot's thread then (telegrambot/beside_web.py): it stops, and polls again on restart."""
-        with self.lock:
-            beside_web.stop(self.log)
-        self.log.warning("Telegram bot: stopped for the reload; restart the hub to poll again")
+    threading.Thread(target=wait_then_announce, name="readiness", daemon=True).start()
 
 
 def main(argv: list[str]) -> None:
-    """`python -m server [MODULE:APP]`: the hub, or another WSGI app served the same
-    way (`make bench` serves its floor app so)."""
-    app = argv[0] if argv else WSGI_APP
-    if server_name() == "gunicorn":
-        # Replaced by gunicorn itself, so that signals reach its master directly.
-        command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app]
-        os.execv(sys.executable, command)  # noqa: S606 -- this interpreter, a fixed command
-    serve_granian(app)
+    """The hub, or another WSGI app served the same way (`make bench` serves its floor so)."""
+    # Spawned workers, as the docstring says why; set before granian reads the start method.
+    multiprocessing.set_start_method("spawn", force=True)
+    serve(argv[0] if argv else WSGI_APP)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 TELEGRAM_WEBHOOK_SECRET set means webhook mode; unset means polling. Telegram delivers updates
 one way at a time (polling deletes a webhook, a webhook makes getUpdates fail), so the two are
 never active together. This module imports no Django app and no python-telegram-bot, so that
-gunicorn's master (gunicorn.conf.py) and the log filter can use it.
+`make run`'s supervisor (server/supervisor.py) can decide without setting Django up.
 """
 
 import hashlib

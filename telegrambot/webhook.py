@@ -1,6 +1,6 @@
 """Webhook mode inside the web server: one bot per web process, on an event loop of its own.
 
-gunicorn serves the hub as a WSGI app from threads (gthread), while python-telegram-bot is
+granian serves the hub as a WSGI app from threads, while python-telegram-bot is
 asyncio. An async Django view would not help under WSGI: Django runs it on a fresh event loop
 per request, and the Application, with its HTTP client, must stay on the one loop it was
 initialised on. So each web process starts, on its first webhook request, a daemon thread
@@ -9,7 +9,7 @@ tells it its username), and hands it each update with `run_coroutine_threadsafe`
 waits for the handlers, up to HANDLE_TIMEOUT_SECONDS, and then answers 200 whatever they did:
 Telegram redelivers an update answered otherwise, and a redelivery would repeat replies.
 
-Nothing starts at import or in gunicorn's master, so forked workers never share a loop.
+Nothing starts at import, so no two processes ever share a loop.
 """
 
 import asyncio

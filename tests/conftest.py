@@ -12,11 +12,11 @@ from rest_framework.test import APIClient
 from core.logs import RedactSecrets
 from core.ratelimit import limit_memo_forget
 from tests.support import (
-    GUNICORN_SECRET_KEY,
     HOST_SECRET,
     PRODUCTION_HOST_SECRET,
     PRODUCTION_SECRET_KEY,
     REDIS_TEST_URL,
+    SERVER_SECRET_KEY,
     redis_or_skip,
     secret_audit,
 )
@@ -30,7 +30,7 @@ def _hub_settings(settings):
     # The admin tests log in; a deliberately slow password hash only slows them down.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # In-process tests render the admin without a `collectstatic` manifest; the
-    # production storage is exercised by the gunicorn tests in test_server.py.
+    # production storage is exercised by the server tests in tests/server/test_server.py.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -43,7 +43,7 @@ AUDIT = secret_audit.SecretAudit(
         "BOT_TOKEN": TOKEN,
         "HOST_SECRET": HOST_SECRET,
         "SECRET_KEY": django_settings.SECRET_KEY,  # pyproject.toml's, for the in-process hub
-        "SECRET_KEY of the gunicorn tests": GUNICORN_SECRET_KEY,
+        "SECRET_KEY of the server tests": SERVER_SECRET_KEY,
         "SECRET_KEY of the deploy tests": PRODUCTION_SECRET_KEY,
         "HOST_SECRET of the deploy tests": PRODUCTION_HOST_SECRET,
     }

@@ -87,7 +87,7 @@ class TestSecretAudit:
         ]
 
     def test_it_catches_a_secret_in_a_server_log_file(self, tmp_path, planted):
-        log = tmp_path / "gunicorn.log"
+        log = tmp_path / "server.log"
         planted.watch(log)
         log.write_text(f"[INFO] Booting worker\nGET /api/rooms/ABCD?t={CANARY}\n")
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 BLUEPRINT = yaml.safe_load((BASE_DIR / "render.yaml").read_text())
 SERVICE = BLUEPRINT["services"][0]
 ENV = {variable["key"]: variable for variable in SERVICE["envVars"]}
-# Read by Django's createsuperuser and by gunicorn.conf.py rather than by the settings.
+# Read by Django's createsuperuser and by the server (server/serve.py) rather than by the settings.
 NOT_HUB_SETTINGS = {
     "DJANGO_SUPERUSER_USERNAME",
     "DJANGO_SUPERUSER_PASSWORD",

@@ -1,13 +1,13 @@
-"""Faults caused for real, against gunicorn started as `make run` starts it.
+"""Faults caused for real, against the server `make run` and Render start (granian).
 
 - PostgreSQL stopped (a throwaway server of the test's own, stopped and started with pg_ctl):
   every endpoint answers 503 `{"error": "database unavailable"}` at once, /healthz says so, and
-  the same gunicorn serves again on the next request once PostgreSQL is back.
+  the same server serves again on the next request once PostgreSQL is back.
 - SQLite whose file cannot be opened: the same 503s.
 - PostgreSQL that never answers (a port whose connection queue is full, so the kernel drops
   every SYN, as a firewall or a vanished host does): 503 after the 3 s connect timeout.
-- Telegram hanging: both avatar endpoints answer within 10 s, through gunicorn's threads.
-- gunicorn killed with SIGKILL mid-request: every room it acknowledged is there after a restart.
+- Telegram hanging: both avatar endpoints answer within 10 s, through the server's threads.
+- the server killed with SIGKILL mid-request: every room it acknowledged is there after a restart.
 """
 
 import http.client as http_client
@@ -22,7 +22,7 @@ from django.conf import settings
 
 from tests.support import AVATAR_JPEG, HOST_SECRET
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.servers import Gunicorn, free_port, http, hub_environment, manage
+from tests.support.servers import Granian, free_port, http, hub_environment, manage
 from tests.support.throwaway_postgres import throwaway_postgres_or_skip
 
 # Starts processes or servers of its own: left out of `make test-fast`.
@@ -56,7 +56,7 @@ SERVING = {
 }
 
 
-def ask(server: Gunicorn, name: str):
+def ask(server: Granian, name: str):
     """(status, JSON body or content type, seconds taken) of one endpoint's answer."""
     method, path, body, headers = ENDPOINTS[name]
     started = time.monotonic()
@@ -66,7 +66,7 @@ def ask(server: Gunicorn, name: str):
     return status, json.loads(content) if kind == "application/json" else kind, seconds
 
 
-def ask_every_endpoint(server: Gunicorn, *, at_once: bool = False) -> dict:
+def ask_every_endpoint(server: Granian, *, at_once: bool = False) -> dict:
     if not at_once:
         return {name: ask(server, name) for name in ENDPOINTS}
     with ThreadPoolExecutor(len(ENDPOINTS)) as pool:
@@ -74,7 +74,7 @@ def ask_every_endpoint(server: Gunicorn, *, at_once: bool = False) -> dict:
         return dict(zip(ENDPOINTS, answers, strict=True))
 
 
-def lookups_at_once(server: Gunicorn) -> list[int]:
+def lookups_at_once(server: Granian) -> list[int]:
     """Statuses of many lookups at once, enough to keep every thread of every worker busy."""
     with ThreadPoolExecutor(16) as pool:
         return list(pool.map(lambda _: ask(server, "lookup")[0], range(32)))
@@ -116,14 +116,14 @@ def postgres():
 
 @pytest.fixture(scope="module")
 def hub_on_postgres(tmp_path_factory, postgres, telegram):
-    """gunicorn with two workers on the throwaway PostgreSQL, its cache in the database, and
+    """The server with two workers on the throwaway PostgreSQL, its cache in the database, and
     the room FALT registered."""
     environment = hub_environment(postgres.url, free_port()) | telegram_environment(telegram)
     # Threads enough in either worker for every endpoint at once, however the two share them.
-    environment |= {"WEB_CONCURRENCY": "2", "GUNICORN_CMD_ARGS": f"--threads {len(ENDPOINTS)}"}
+    environment |= {"WEB_CONCURRENCY": "2", "WEB_THREADS": str(len(ENDPOINTS))}
     manage(environment, "migrate", "--noinput", "--verbosity", "0")
     manage(environment, "createcachetable")
-    server = Gunicorn(environment, tmp_path_factory.mktemp("faults") / "gunicorn.log")
+    server = Granian(environment, tmp_path_factory.mktemp("faults") / "server.log")
     assert ask(server, "register")[0] == 201
     yield server
     server.stop()
@@ -162,7 +162,7 @@ class TestFaults:
     def test_with_an_sqlite_file_that_cannot_be_opened_every_endpoint_answers_503(self, tmp_path):
         unreachable = f"sqlite:///{tmp_path / 'missing-folder' / 'db.sqlite3'}"
         environment = hub_environment(unreachable, free_port()) | {"BOT_TOKEN": "42:NEVER-USED"}
-        server = Gunicorn(environment, tmp_path / "gunicorn.log")
+        server = Granian(environment, tmp_path / "server.log")
         try:
             answers = ask_every_endpoint(server)
         finally:
@@ -227,7 +227,7 @@ class TestFaults:
         # A server of its own on the same database: the one of the other tests stays up.
         environment = hub_environment(postgres.url, free_port()) | telegram_environment(telegram)
         environment["WEB_CONCURRENCY"] = "2"
-        server = Gunicorn(environment, tmp_path / "killed.log")
+        server = Granian(environment, tmp_path / "killed.log")
         acknowledged: dict[str, str] = {}
 
         def register_until_killed(client: int) -> int:
@@ -271,7 +271,7 @@ class TestFaults:
             if server.process.poll() is None:
                 server.kill()
 
-        restarted = Gunicorn(environment, tmp_path / "restarted.log")
+        restarted = Granian(environment, tmp_path / "restarted.log")
         try:
             with ThreadPoolExecutor(8) as pool:
                 found = dict(

@@ -1,6 +1,6 @@
-"""Several instances of the hub, as Render runs a scaled-out service: two servers, one granian as
-`make run` starts it and one gunicorn (SERVER=gunicorn), on one database and one shared cache. Whatever one instance writes,
-the other serves on the very next request, and Telegram is asked once for both.
+"""Several instances of the hub, as Render runs a scaled-out service: two servers started as
+Render starts them, on one database and one shared cache. Whatever one instance writes, the
+other serves on the very next request, and Telegram is asked once for both.
 
 The database is the suite's kind: a fresh PostgreSQL database when DATABASE_URL points at
 PostgreSQL (the servers cannot see pytest-django's test transactions), else a SQLite file. The
@@ -23,7 +23,6 @@ from tests.support import AVATAR_JPEG, HOST_SECRET, REDIS_TEST_URL, redis_or_ski
 from tests.support.fake_telegram import FILE, FakeTelegram
 from tests.support.servers import (
     Granian,
-    Gunicorn,
     Server,
     free_port,
     http,
@@ -108,12 +107,12 @@ def instances(tmp_path_factory, database_url, shared_cache_environment):
     environment |= {"FILE_API_URL": telegram.url, "BOT_TOKEN": telegram.token}
     environment["WEB_CONCURRENCY"] = "2"
 
-    def start(name: str, server_class: type[Server]) -> Server:
-        return server_class(environment | {"PORT": str(free_port())}, folder / f"{name}.log")
+    def start(name: str) -> Server:
+        return Granian(environment | {"PORT": str(free_port())}, folder / f"{name}.log")
 
     # Started and stopped side by side, to keep the test quick.
     with ThreadPoolExecutor(2) as pool:
-        servers = list(pool.map(start, ("first", "second"), (Granian, Gunicorn)))
+        servers = list(pool.map(start, ("first", "second")))
     yield Instances(*servers, telegram)
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(Server.stop, servers))

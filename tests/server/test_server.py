@@ -1,20 +1,24 @@
-"""The hub over real HTTP: Django's live server, and the hub served as `make run` serves it, by
-granian (the default) and by gunicorn (SERVER=gunicorn, or gunicorn.conf.py on its own)."""
+"""The hub over real HTTP: Django's live server, and the hub served by granian as `make run` and
+Render serve it (`python -m server`)."""
 
 import json
+import os
+import signal
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
-from tests.support import AVATAR_JPEG, GUNICORN_SECRET_KEY, HOST_SECRET
+from tests.support import AVATAR_JPEG, HOST_SECRET, SERVER_SECRET_KEY
 from tests.support.fake_telegram import FILE, FakeTelegram
 from tests.support.servers import (
     Granian,
-    Gunicorn,
     free_port,
     http,
     hub_environment,
+    manage,
     prepare_like_make_run,
 )
 
@@ -64,10 +68,10 @@ def telegram():
     fake.stop()
 
 
-@pytest.fixture(scope="module", params=[Granian, Gunicorn], ids=["granian", "gunicorn"])
-def gunicorn(request, tmp_path_factory, telegram):
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory, telegram):
     """The hub as `make run` serves it: migrated SQLite file with its cache table, collected
-    static, two workers, by each server; Telegram is the loopback fake."""
+    static, two workers; Telegram is the loopback fake."""
     folder = tmp_path_factory.mktemp("hub")
     environment = hub_environment(f"sqlite:///{folder / 'db.sqlite3'}", free_port())
     environment |= {
@@ -76,53 +80,48 @@ def gunicorn(request, tmp_path_factory, telegram):
         "BOT_TOKEN": telegram.token,
     }
     prepare_like_make_run(environment)
-    server = request.param(environment, folder / "server.log")
+    server = Granian(environment, folder / "server.log")
     yield server
     server.stop()
 
 
 class TestServer:
-    def test_it_says_where_it_listens_and_how_to_create_an_admin(self, gunicorn):
-        log = gunicorn.log.read_text()
+    def test_it_says_where_it_listens_and_how_to_create_an_admin(self, hub):
+        log = hub.log.read_text()
 
-        assert f"listening on {gunicorn.url}" in log
+        assert f"listening on {hub.url}" in log
         assert "manage.py createsuperuser" in log
-        # BOT_TOKEN is set (for avatars) but no PUBLIC_URL, which join buttons need.
-        assert (
-            "Telegram bot: not started (PUBLIC_URL is not set; the join buttons need the hub's "
-            "public https:// URL); the hub runs without it"
-        ) in log
 
-    def test_it_serves_the_api(self, gunicorn):
+    def test_it_serves_the_api(self, hub):
         status, _, _ = http(
             "POST",
-            f"{gunicorn.url}/api/host/rooms/register",
+            f"{hub.url}/api/host/rooms/register",
             {"room_code": "GUNI", "ws_url": "wss://a.example/ws", "app_url": "https://a.example"},
             Authorization=f"Bearer {HOST_SECRET}",
         )
         assert status in (200, 201)
 
-        status, _, body = http("GET", f"{gunicorn.url}/api/rooms/guni")
+        status, _, body = http("GET", f"{hub.url}/api/rooms/guni")
 
         assert status == 200
         assert json.loads(body)["ws_url"] == "wss://a.example/ws"
 
-    def test_it_answers_health_checks(self, gunicorn):
-        status, _, body = http("GET", f"{gunicorn.url}/healthz")
+    def test_it_answers_health_checks(self, hub):
+        status, _, body = http("GET", f"{hub.url}/healthz")
 
         assert (status, json.loads(body)) == (200, {"status": "ok"})
 
-    def test_it_logs_each_request_in_its_access_log(self, gunicorn):
-        http("GET", f"{gunicorn.url}/api/rooms/ACCESSLOG")
+    def test_it_logs_each_request_in_its_access_log(self, hub):
+        http("GET", f"{hub.url}/api/rooms/ACCESSLOG")
 
         # granian's worker writes its access lines from a thread of its own: a moment later.
         deadline = time.monotonic() + 5
-        while '"GET /api/rooms/ACCESSLOG HTTP/1.1" 404' not in gunicorn.log.read_text():
-            assert time.monotonic() < deadline, gunicorn.log.read_text()
+        while '"GET /api/rooms/ACCESSLOG HTTP/1.1" 404' not in hub.log.read_text():
+            assert time.monotonic() < deadline, hub.log.read_text()
             time.sleep(0.05)
 
-    def test_the_admin_looks_right_with_debug_off(self, gunicorn):
-        status, _, page = http("GET", f"{gunicorn.url}/admin/login/")
+    def test_the_admin_looks_right_with_debug_off(self, hub):
+        status, _, page = http("GET", f"{hub.url}/admin/login/")
         assert status == 200
         stylesheets = [
             part.split('"')[0] for part in page.decode().split('href="')[1:] if ".css" in part
@@ -130,19 +129,18 @@ class TestServer:
         assert stylesheets, "the login page links no stylesheet"
 
         for stylesheet in stylesheets:
-            status, headers, css = http("GET", f"{gunicorn.url}{stylesheet}")
+            status, headers, css = http("GET", f"{hub.url}{stylesheet}")
             assert status == 200, stylesheet
             assert headers["Content-Type"].startswith("text/css")
             assert css
 
-    def test_its_workers_share_one_avatar_lookup(self, gunicorn, telegram):
+    def test_its_workers_share_one_avatar_lookup(self, hub, telegram):
         telegram.add_photo(1001, AVATAR_JPEG)
         telegram.delay("getUserProfilePhotos", 0.5)
-        # The fake is the module's: each server's hub asks it once.
         lookups, downloads = telegram.count("getUserProfilePhotos"), telegram.count(FILE)
         urls = [
-            f"{gunicorn.url}/api/users/1001/avatar",
-            f"{gunicorn.url}/api/users/1001/avatar.jpg",
+            f"{hub.url}/api/users/1001/avatar",
+            f"{hub.url}/api/users/1001/avatar.jpg",
         ]
 
         with ThreadPoolExecutor(16) as pool:
@@ -153,12 +151,12 @@ class TestServer:
         assert {body for _, _, body in answers[1::2]} == {AVATAR_JPEG}
         assert telegram.count("getUserProfilePhotos") - lookups == 1
         assert telegram.count(FILE) - downloads == 1
-        assert gunicorn.workers_started() == 2
+        assert hub.workers_started() == 2
 
-    def test_it_logs_what_happened_and_no_secret(self, gunicorn, telegram):
+    def test_it_logs_what_happened_and_no_secret(self, hub, telegram):
         http(
             "POST",
-            f"{gunicorn.url}/api/host/rooms/register",
+            f"{hub.url}/api/host/rooms/register",
             {
                 "room_code": "LOGS",
                 "ws_url": "wss://logs.example/ws",
@@ -166,13 +164,13 @@ class TestServer:
                 "host_secret": HOST_SECRET,
             },
         )
-        http("DELETE", f"{gunicorn.url}/api/host/rooms/LOGS", **{"X-Host-Secret": "wrong"})
-        http("DELETE", f"{gunicorn.url}/api/host/rooms/LOGS", **{"X-Host-Secret": HOST_SECRET})
+        http("DELETE", f"{hub.url}/api/host/rooms/LOGS", **{"X-Host-Secret": "wrong"})
+        http("DELETE", f"{hub.url}/api/host/rooms/LOGS", **{"X-Host-Secret": HOST_SECRET})
         telegram.fail("getUserProfilePhotos", 401, "Unauthorized")
-        status, _, _ = http("GET", f"{gunicorn.url}/api/users/1002/avatar")
+        status, _, _ = http("GET", f"{hub.url}/api/users/1002/avatar")
         telegram.heal()
 
-        log = gunicorn.log.read_text()
+        log = hub.log.read_text()
         assert status == 502
         assert (
             " INFO rooms.services: room LOGS registered (new): ws_url wss://logs.example/ws\n"
@@ -185,20 +183,78 @@ class TestServer:
         assert " INFO rooms.services: room LOGS closed by its host\n" in log
         assert "avatar lookup for user 1002 failed" in log
         assert HOST_SECRET not in log
-        assert GUNICORN_SECRET_KEY not in log
+        assert SERVER_SECRET_KEY not in log
         assert telegram.token not in log
 
 
 class TestServerWithoutDatabase:
-    @pytest.mark.parametrize("server_class", [Granian, Gunicorn], ids=["granian", "gunicorn"])
-    def test_health_check_answers_503_in_json_when_the_database_is_down(
-        self, tmp_path, server_class
-    ):
+    def test_health_check_answers_503_in_json_when_the_database_is_down(self, tmp_path):
         unreachable = f"sqlite:///{tmp_path / 'missing-folder' / 'db.sqlite3'}"
-        server = server_class(hub_environment(unreachable, free_port()), tmp_path / "log")
+        server = Granian(hub_environment(unreachable, free_port()), tmp_path / "log")
         try:
             status, _, body = http("GET", f"{server.url}/healthz")
         finally:
             server.stop()
 
         assert (status, json.loads(body)) == (503, {"error": "database unavailable"})
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def _wait_for(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def lone_hub(tmp_path):
+    """A hub of the test's own, to kill parts of: two workers on a fresh SQLite file."""
+    environment = hub_environment(f"sqlite:///{tmp_path / 'db.sqlite3'}", free_port())
+    environment["WEB_CONCURRENCY"] = "2"
+    manage(environment, "migrate", "--noinput", "--verbosity", "0")
+    server = Granian(environment, tmp_path / "server.log")
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+class TestServerProcesses:
+    def test_a_worker_that_dies_is_replaced_and_the_hub_keeps_serving(self, lone_hub):
+        first, second = lone_hub.workers()
+
+        os.kill(first, signal.SIGKILL)
+        _wait_for(lambda: len(lone_hub.workers()) == 3, 15, lone_hub.log.read_text())
+        answers = [http("GET", f"{lone_hub.url}/healthz")[0] for _ in range(20)]
+
+        assert answers == [200] * 20
+        assert lone_hub.process.poll() is None
+        assert _alive(second)
+        assert _alive(lone_hub.workers()[-1])
+
+    def test_killing_the_main_process_takes_its_workers_with_it(self, lone_hub):
+        workers = lone_hub.workers()
+
+        lone_hub.process.kill()
+        lone_hub.process.wait(10)
+
+        _wait_for(lambda: not any(map(_alive, workers)), 5, "a worker outlived its server")
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", int(lone_hub.url.rsplit(":", 1)[1])), 1)
+
+    def test_sigterm_stops_it_and_its_workers_within_ten_seconds(self, lone_hub):
+        workers = lone_hub.workers()
+        started = time.monotonic()
+
+        lone_hub.process.terminate()
+        lone_hub.process.wait(10)
+
+        assert time.monotonic() - started < 10
+        assert lone_hub.process.returncode == 0
+        _wait_for(lambda: not any(map(_alive, workers)), 2, "a worker outlived its server")

@@ -12,7 +12,7 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 HOST_SECRET = "test-host-secret-0123456789"
 # The secret keys of the hubs that the tests start as subprocesses.
-GUNICORN_SECRET_KEY = "gunicorn-test-secret-key"
+SERVER_SECRET_KEY = "server-test-secret-key"
 PRODUCTION_SECRET_KEY = "production-like-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 PRODUCTION_HOST_SECRET = "production-like-host-secret-0123456789"
 # A real 160x160 JPEG, as Telegram serves profile photos.

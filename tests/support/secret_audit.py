@@ -4,11 +4,11 @@ known secrets (bot token, host secret, Django secret keys), and one found fails 
 What the hub says, and where it is caught:
 - every response of the in-process hub (test clients and the live server): `RecordResponses`,
   a middleware that tests/conftest.py puts outermost for the whole run;
-- every answer a test reads over real HTTP (gunicorn, the live server): `tests.support.servers.http`
+- every answer a test reads over real HTTP (the server, the live server): `tests.support.servers.http`
   and the deploy tests' browser hand it to `check`;
 - every log line the hub writes, as written, after its redacting filter: `RecordLogLines`, a
   filter appended to the hub's own log handlers;
-- every log of a gunicorn subprocess: each `Gunicorn` hands its file to `watch`, read at the end.
+- every log of a server subprocess: each `Server` hands its file to `watch`, read at the end.
 
 Each secret is looked for as it is and percent-encoded (a token in a URL). tests/conftest.py
 starts the run's audit and fails the run in `pytest_sessionfinish`; test_secret_audit.py shows

@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.support import BASE_DIR, GUNICORN_SECRET_KEY, HOST_SECRET, secret_audit
+from tests.support import BASE_DIR, HOST_SECRET, SERVER_SECRET_KEY, secret_audit
 
 BIN = Path(sys.executable).parent
 
@@ -44,7 +44,7 @@ def hub_environment(database_url: str, port: int) -> dict[str, str]:
     return {
         **os.environ,
         "ENV_FILE": "",
-        "SECRET_KEY": GUNICORN_SECRET_KEY,
+        "SECRET_KEY": SERVER_SECRET_KEY,
         "HOST_SECRET": HOST_SECRET,
         "DEBUG": "false",
         "DATABASE_URL": database_url,
@@ -62,7 +62,7 @@ def manage(environment: dict[str, str], *args: str) -> None:
 
 
 def prepare_like_make_run(environment: dict[str, str]) -> None:
-    """What `make run` (and Render's build) does before it starts gunicorn: bin/prepare."""
+    """What `make run` (and Render's build) does before it starts the server: bin/prepare."""
     subprocess.run(
         [str(BASE_DIR / "bin" / "prepare")],
         env={**environment, "PATH": f"{BIN}{os.pathsep}{environment['PATH']}"},
@@ -76,8 +76,8 @@ class Server:
 
     command: list[str]
     # The log line each worker process starts with, and the pid in it.
-    worker_line: str
-    worker_pid: str
+    worker_line = "Spawning worker-"
+    worker_pid = r"Spawning worker-\d+ with PID: (\d+)"
 
     def __init__(self, environment: dict[str, str], log: Path):
         self.url = f"http://127.0.0.1:{environment['PORT']}"
@@ -105,11 +105,11 @@ class Server:
         return sum(1 for line in self.log.read_text().splitlines() if self.worker_line in line)
 
     def workers(self) -> list[int]:
-        """The pids of every worker the master has booted so far."""
+        """The pids of every worker the server has spawned so far."""
         return [int(pid) for pid in re.findall(self.worker_pid, self.log.read_text())]
 
     def kill(self) -> None:
-        """SIGKILL the master and its workers, as an out-of-memory killer or a lost machine
+        """SIGKILL the server and its workers, as an out-of-memory killer or a lost machine
         would: no request gets to finish, nothing gets to clean up."""
         workers = self.workers()
         self.process.kill()
@@ -132,17 +132,15 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
-class Gunicorn(Server):
-    """gunicorn with gunicorn.conf.py, as `SERVER=gunicorn make run` and Render's docs start it."""
-
-    command = [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py"]
-    worker_line = "Booting worker"
-    worker_pid = r"Booting worker with pid: (\d+)"
-
-
 class Granian(Server):
-    """The hub as `make run` serves it by default: server/serve.py, with granian."""
+    """The web server as Render runs it, and as `make run` runs it beside the bot:
+    `python -m server` (server/serve.py)."""
 
     command = [sys.executable, "-m", "server"]
-    worker_line = "Spawning worker-"
-    worker_pid = r"Spawning worker-\d+ with PID: (\d+)"
+
+
+class MakeRun(Server):
+    """What `make run` runs once the hub is prepared: the web server and, when the bot polls,
+    `manage.py runbot` beside it (server/supervisor.py)."""
+
+    command = [sys.executable, "-m", "server.supervisor"]

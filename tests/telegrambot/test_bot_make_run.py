@@ -1,5 +1,5 @@
-"""`make run` with BOT_TOKEN: the server (granian, or gunicorn) serves the hub and runs the
-polling bot beside it."""
+"""`make run` with BOT_TOKEN: the web server and `manage.py runbot` side by side, as two
+processes (server/supervisor.py) that start and stop together."""
 
 import logging
 import os
@@ -7,15 +7,16 @@ import re
 import signal
 import time
 from http.client import HTTPConnection
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from telegrambot import beside_web
+from server import supervisor
 from tests.support import HOST_SECRET
 from tests.support.bot_process import PUBLIC_URL, live_database_url
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.servers import Granian, Gunicorn, free_port, http, hub_environment
+from tests.support.servers import MakeRun, free_port, http, hub_environment
 
 # Starts processes or servers of its own: left out of `make test-fast`.
 pytestmark = pytest.mark.slow
@@ -34,104 +35,128 @@ def redirect_of(url: str) -> tuple[int, str | None]:
         connection.close()
 
 
-class TestMakeRunWithTheBot:
-    @pytest.mark.django_db(transaction=True)
-    @pytest.mark.parametrize("server_class", [Granian, Gunicorn], ids=["granian", "gunicorn"])
-    def test_a_player_joins_a_hosts_room_and_both_stop_together(self, tmp_path, server_class):
-        fake = FakeTelegram().start()
-        environment = hub_environment(live_database_url(), free_port())
-        environment |= {
-            "BOT_TOKEN": fake.token,
-            "FILE_API_URL": fake.url,
-            "PUBLIC_URL": PUBLIC_URL,
-        }
-        server = server_class(environment, tmp_path / "server.log")
-        try:
-            fake.wait_for_call("getUpdates", timeout=30)
-            http(
-                "POST",
-                f"{server.url}/api/host/rooms/register",
-                {
-                    "room_code": "PLAY",
-                    "ws_url": "wss://a.example/ws",
-                    "app_url": "https://mini.app/?v=1",
-                },
-                **{"X-Host-Secret": HOST_SECRET, "X-Forwarded-Proto": "https"},
-            )
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
 
-            reply = fake.wait_for_reply(fake.add_message("/start PLAY"))
-            button_url = reply["reply_markup"]["inline_keyboard"][0][0]["web_app"]["url"]
-            redirect = redirect_of(button_url.replace(PUBLIC_URL, server.url))
-        finally:
-            log = server.stop()
-            fake.stop()
+
+def bot_pid(log: str) -> int:
+    return int(re.search(r"Telegram bot: polling in process (\d+)", log).group(1))
+
+
+@pytest.fixture
+def fake():
+    telegram = FakeTelegram().start()
+    yield telegram
+    telegram.stop()
+
+
+@pytest.fixture
+def make_run(tmp_path, fake):
+    """`make run`'s processes with a polling bot, on the test database."""
+    environment = hub_environment(live_database_url(), free_port())
+    environment |= {"BOT_TOKEN": fake.token, "FILE_API_URL": fake.url, "PUBLIC_URL": PUBLIC_URL}
+    hub = MakeRun(environment, tmp_path / "make-run.log")
+    yield hub
+    if hub.process.poll() is None:
+        hub.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+class TestMakeRunWithTheBot:
+    def test_a_player_joins_a_hosts_room_and_both_stop_together(self, make_run, fake):
+        fake.wait_for_call("getUpdates", timeout=30)
+        http(
+            "POST",
+            f"{make_run.url}/api/host/rooms/register",
+            {
+                "room_code": "PLAY",
+                "ws_url": "wss://a.example/ws",
+                "app_url": "https://mini.app/?v=1",
+            },
+            **{"X-Host-Secret": HOST_SECRET, "X-Forwarded-Proto": "https"},
+        )
+
+        reply = fake.wait_for_reply(fake.add_message("/start PLAY"))
+        button_url = reply["reply_markup"]["inline_keyboard"][0][0]["web_app"]["url"]
+        redirect = redirect_of(button_url.replace(PUBLIC_URL, make_run.url))
+        log = make_run.stop()
 
         assert button_url == f"{PUBLIC_URL}/join/PLAY"
         assert redirect == (302, "https://mini.app/?v=1&room=PLAY")
-        assert server.process.returncode == 0, log
-        if server_class is Gunicorn:
-            bot_pid = int(re.search(r"Telegram bot: polling in process (\d+)", log).group(1))
-            with pytest.raises(ProcessLookupError):
-                os.kill(bot_pid, 0)
-        else:
-            # granian: on a thread of the server process, which has exited.
-            assert f"polling in the server process {server.process.pid} " in log
+        assert make_run.process.returncode == 0, log
+        assert not alive(bot_pid(log))
         assert "Telegram bot stopped." in log
         assert fake.token not in log
 
+    def test_ctrl_c_stops_the_server_its_workers_and_the_bot_within_ten_seconds(
+        self, make_run, fake
+    ):
+        fake.wait_for_call("getUpdates", timeout=30)
+        processes = [*make_run.workers(), bot_pid(make_run.log.read_text())]
+        started = time.monotonic()
 
-class TestBesideWeb:
+        make_run.process.send_signal(signal.SIGINT)
+        make_run.process.wait(10)
+
+        assert time.monotonic() - started < 10
+        assert make_run.process.returncode == 0
+        assert not any(map(alive, processes))
+
+    def test_killing_it_takes_every_process_with_it(self, make_run, fake):
+        fake.wait_for_call("getUpdates", timeout=30)
+        processes = [*make_run.workers(), bot_pid(make_run.log.read_text())]
+
+        make_run.process.kill()
+        make_run.process.wait(10)
+
+        deadline = time.monotonic() + 10
+        while any(map(alive, processes)):
+            assert time.monotonic() < deadline, "a process outlived make run"
+            time.sleep(0.05)
+
+    def test_a_bot_that_stops_leaves_the_hub_serving(self, make_run, fake):
+        fake.wait_for_call("getUpdates", timeout=30)
+
+        os.kill(bot_pid(make_run.log.read_text()), signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while "the hub serves on without it" not in make_run.log.read_text():
+            assert time.monotonic() < deadline, make_run.log.read_text()
+            time.sleep(0.05)
+
+        assert http("GET", f"{make_run.url}/healthz")[0] == 200
+        assert make_run.process.poll() is None
+
+
+class TestTheBotsPlace:
     def test_it_leaves_the_bot_to_the_web_workers_in_webhook_mode(self, settings, caplog):
         settings.BOT_TOKEN = "42:token"
         settings.TELEGRAM_WEBHOOK_SECRET = "webhook-secret"
         settings.PUBLIC_URL = "https://hub.example"
         caplog.set_level(logging.INFO)
 
-        beside_web.start(logging.getLogger("gunicorn.error"))
-
+        assert supervisor.bot_command() is None
         assert caplog.messages == [
             "Telegram bot: webhook mode at https://hub.example/telegram/webhook, served by the "
             "web workers (register it with: .venv/bin/python manage.py setwebhook)"
         ]
-        assert beside_web._process is None
 
     def test_it_says_why_it_does_not_poll(self, settings, caplog):
         settings.BOT_TOKEN = "42:token"
         settings.PUBLIC_URL = ""
         caplog.set_level(logging.INFO)
 
-        beside_web.start(logging.getLogger("gunicorn.error"))
-
+        assert supervisor.bot_command() is None
         assert caplog.messages == [
             "Telegram bot: not started (PUBLIC_URL is not set; the join buttons need the hub's "
             "public https:// URL); the hub runs without it"
         ]
 
+    def test_it_polls_with_a_token_and_a_public_url(self, settings):
+        settings.BOT_TOKEN = "42:token"
+        settings.PUBLIC_URL = "https://hub.example"
+        settings.TELEGRAM_WEBHOOK_SECRET = ""
 
-class TestReloadUnderGranian:
-    @pytest.mark.django_db(transaction=True)
-    def test_a_reload_stops_the_bot_before_it_forks_new_workers(self, tmp_path):
-        fake = FakeTelegram().start()
-        environment = hub_environment(live_database_url(), free_port())
-        environment |= {
-            "BOT_TOKEN": fake.token,
-            "FILE_API_URL": fake.url,
-            "PUBLIC_URL": PUBLIC_URL,
-        }
-        server = Granian(environment, tmp_path / "server.log")
-        try:
-            fake.wait_for_call("getUpdates", timeout=30)
-            server.process.send_signal(signal.SIGHUP)
-            deadline = time.monotonic() + 30
-            while "Stopped old worker-1" not in server.log.read_text():
-                assert time.monotonic() < deadline, server.log.read_text()
-                time.sleep(0.1)
-            status, _, _ = http("GET", f"{server.url}/healthz")
-        finally:
-            log = server.stop()
-            fake.stop()
-
-        assert status == 200
-        stopped = log.index("Telegram bot stopped.")
-        assert stopped < log.index("stopped for the reload; restart the hub to poll again")
-        assert stopped < log.index("Respawning worker-1")
+        assert supervisor.bot_command() == ["manage.py", "runbot"]
