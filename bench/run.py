@@ -446,13 +446,15 @@ end
             ),
         ]  # fmt: skip
         hub_mb, floor_mb = hub.peak_rss_bytes / 1e6, floor.peak_rss_bytes / 1e6
+        roles = _roles([command for command, _ in hub.peak_breakdown])
         breakdown = ", ".join(
-            f"{_role(index, command)} {rss / 1e6:.0f} MB"
-            for index, (command, rss) in enumerate(hub.peak_breakdown)
+            f"{role} {rss / 1e6:.0f} MB"
+            for role, (_, rss) in zip(roles, hub.peak_breakdown, strict=True)
         )
         figures.append(
             Figure(
-                "peak RSS, all hub processes (server, workers, bot)", "MB", hub_mb, floor_mb,
+                "peak RSS, all hub processes (supervisor, server, workers, bot)", "MB", hub_mb,
+                floor_mb,
                 reference.peak_rss_bytes / 1e6 if reference else None,
                 f"≤ {TARGET_RSS_MB:g} MB", hub_mb <= TARGET_RSS_MB,
                 ("" if hub_mb <= TARGET_RSS_MB else "over 250 MB; ")
@@ -473,16 +475,19 @@ end
         return figures
 
 
-def _role(index: int, command: str) -> str:
-    """What a process of the hub's tree is: make run's supervisor first, then the server, its
-    workers and the bot."""
-    if index == 0:
-        return "supervisor (make run)"
-    if "runbot" in command:
-        return "bot"
-    if "resource_tracker" in command:
-        return "multiprocessing's resource tracker"
-    return "worker" if "spawn_main" in command else "server process"
+def _roles(commands: list[str]) -> list[str]:
+    """What each process of the hub's tree is, in the tree's order: make run's supervisor, then
+    its children (the server process and the bot), then the server's workers."""
+    roles, servers = [], 0
+    for index, command in enumerate(commands):
+        if index == 0:
+            roles.append("supervisor (make run)")
+        elif "runbot" in command:
+            roles.append("bot")
+        else:
+            roles.append("server process" if servers == 0 else "worker")
+            servers += 1
+    return roles
 
 
 def _unclean(result: WrkResult) -> str:
@@ -492,31 +497,28 @@ def _unclean(result: WrkResult) -> str:
 
 
 DESIGN = """
-What the figures above rest on (README, "Benchmark", says more):
+What the figures above rest on (docs/benchmark.md says more):
 
-- **The server.** `make run` serves the hub with granian (`server/serve.py`), whose HTTP
-  handling is Rust: with the same 2 workers of 4 threads, gunicorn's gthread workers cap even
-  the bare floor app near the Node/Express figure on this machine (`SERVER=gunicorn make bench`
-  measures that), granian's floor is several times higher. gunicorn stays available.
-- **The room lookup** is answered in front of Django (`rooms/lookup.py`): one indexed SELECT
-  on the worker thread's persistent connection, the driver's own cursor, and the JSON and
-  headers exactly as the DRF view sends them (tested byte for byte). Nothing is cached: a
-  re-registration or a close shows on the very next lookup, on every worker and instance
-  (tests/server/test_instances.py). Misses, clients past their limit, wrong init data, redirects
-  and bad hosts go to Django, which answers and counts them as before.
-- **The miss limit** is still read from the shared cache, but each process remembers for
-  1 s that a client was within it (documented slack: at most that second, and one miss per
-  process, after another process blocked the client).
+- **The server.** The hub is served by granian (`server/serve.py`), whose HTTP handling is
+  Rust, as under `make run` and on Render: 2 forked workers of 4 threads, replaced if one dies.
+- **The room lookup** is Django's answer, replayed (`rooms/lookup.py`): Django answers a room's
+  first lookups through its whole request stack, and once it has given the same bytes twice
+  for the same kind of request, they are replayed while the room's version, read with one
+  indexed SELECT per request, is unchanged, and while the client is within its miss limit. No
+  header, CORS, host or init-data rule is written twice (tests/rooms/test_room_lookup_fast.py
+  changes the middleware and the settings and compares every answer with Django's own). A
+  re-registration or a close shows on the very next lookup, on every worker and instance.
+- **The miss limit** is read from the shared cache, but each process remembers for 1 s that a
+  client was within it (documented slack: at most that second, and one miss per process,
+  after another process blocked the client).
 - **The access log** is written by a thread of each worker; request threads only queue their
   line. Workers switch the GIL every 1 ms instead of 5 ms: sqlite3 lets go of it around each
   statement, and the default interval made those hand-overs the lookups' p99.
-- **Memory.** Under granian the polling bot runs on a thread of the server process, started
-  after the workers are forked, instead of in a process of its own (one interpreter and one
-  Django fewer, about 25 MB); under gunicorn, which forks workers all its life, it stays a
-  process. The bot skips the admin's, the templates' and the URLs' start-up checks (they loaded
-  the web API into it), web processes load python-telegram-bot only in webhook mode and redis
-  only with the Redis cache, and on SQLite they keep psycopg out (DRF loaded it for optional
-  PostgreSQL fields). On PostgreSQL each web process carries psycopg, about 10 MB more.
+- **Memory.** `make run` is three processes beside the server's workers: a supervisor that
+  loads no Django, the server's main process (granian and the settings), and the polling bot
+  (`manage.py runbot`), which skips the admin's, the templates' and the URLs' start-up checks.
+  Web processes load python-telegram-bot only in webhook mode and redis only with the Redis
+  cache; they carry psycopg, which DRF imports for its PostgreSQL fields, on SQLite too.
 - **Not changed:** registrations (a write each, serialized by SQLite, through DRF) and the
   avatar endpoints (DRF, one shared-cache read each) keep Django's full request handling.
 """
@@ -619,6 +621,7 @@ def machine() -> Machine:
         cpu=cpu,
         memory_gib=memory_kib / 1024 / 1024,
         python=platform.python_version(),
+        server=server,
         versions=versions,
     )
 

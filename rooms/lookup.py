@@ -1,224 +1,177 @@
-"""GET /api/rooms/<code> for a live room, answered in front of Django's request stack.
+"""GET /api/rooms/<code>, the hub's busiest request, answered by Django once and replayed while
+the room is unchanged.
 
-Every player's phone looks up its room, often all at once when a party starts: it is the hub's
-busiest request. `RoomLookup` wraps the WSGI application and answers that one case itself: one
-indexed SELECT on the thread's persistent connection (rooms.selectors.room_get_live_public), the
-JSON rendered as DRF renders it, and the headers the middleware would add (security headers,
-CORS, HSTS over https, Allow). tests/rooms/test_room_lookup_fast.py checks both paths answer the
-same bytes and headers.
+Every player's phone looks up its room, often all at once when a party starts. `RoomLookup`
+wraps the WSGI application as a shared HTTP cache in front of Django would: it keeps Django's
+own 200 answers to room lookups and replays one to the next request that Django would answer
+alike, for as long as the room's row is what it was. Nothing of the answer is made or decided
+here: Django (its middleware and the DRF view) makes every answer, including every header, host
+check, CORS, HSTS and init-data decision. What is decided here is only whether an answer
+already seen still stands:
 
-Everything else goes to Django unchanged, which then decides as before: a room not found (404,
-counted against the client's miss limit), a client past that limit (429), init data that is
-missing when required or fails its check (401), plain http when the hub redirects to https
-(301), a host outside ALLOWED_HOSTS (400), other methods, paths and code shapes. Nothing is
-cached: the row is read on every request, so a re-registration or a close shows on the very
-next one, on every worker and instance.
+- The request is a plain one: GET, no query string, no Authorization (init data, and the
+  ticket the answer then carries, are per player), no Cookie.
+- The answer was made for the same path, Host, scheme (the raw headers Django reads it from),
+  Accept (DRF negotiates on it without saying so in Vary), and every header the answer's Vary
+  names. An answer that is not a 200, sets a cookie, or says `no-store` or `private` is never
+  kept.
+- Django answered that request twice in a row with the very same bytes: a middleware that
+  adds something new to every answer (a nonce, say) makes this step aside, on its own.
+- The client is within its miss limit (rooms.limits.ROOM_LOOKUP_MISS, the view's own check).
+- The room's version, read with one indexed SELECT per request, is the one the answer was made
+  for: a re-registration, a close or an expiry is seen on the very next request, on every
+  worker and instance.
+
+Anything else goes to Django, which answers as it always does.
 """
 
 import re
-from dataclasses import dataclass
-from functools import cached_property
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
-from django.http.request import split_domain_port, validate_host
-from rest_framework.renderers import JSONRenderer
 
-from core.initdata import InvalidInitData, init_data_verify
 from rooms.limits import ROOM_LOOKUP_MISS
-from rooms.selectors import room_get_live_public
+from rooms.selectors import room_version
+from rooms.validators import ROOM_CODE_RE
 
-PATH = re.compile(r"/api/rooms/([A-Za-z0-9]{4,12})")
-# Host headers seen and whether ALLOWED_HOSTS allows them; a client can send any, so few kept.
-KNOWN_HOSTS_SIZE = 64
+PATH = re.compile(rf"/api/rooms/({ROOM_CODE_RE.pattern})")
+# Answers kept per process; a client can ask for any code and send any header, so few.
+MAX_ANSWERS = 10_000
+# Request headers a kept answer must have been made for, whatever the answer's Vary says: where
+# Django reads the host and the scheme from, and DRF's content negotiation.
+ALWAYS_KEYED = ("HTTP_HOST", "HTTP_X_FORWARDED_HOST", "HTTP_ACCEPT", "wsgi.url_scheme")
+# A request carrying one of these is for Django alone.
+PERSONAL = ("HTTP_AUTHORIZATION", "HTTP_COOKIE")
 
 
 @dataclass(frozen=True)
-class _Config:
-    """What the answer depends on in settings, read once (and again when a test changes them)."""
-
+class _Answer:
+    version: object
+    status: str
     headers: tuple[tuple[str, str], ...]
-    hsts: str
-    ssl_redirect: bool
-    proxy_ssl_header: tuple[str, str] | None
-    allowed_hosts: tuple[str, ...]
-    cors_any_origin: bool
-    cors_origins: frozenset[tuple[str, str]]
-    require_init_data: bool
-    bot_token: str
-    init_data_max_age: int
-    # False: a setting this path does not reproduce is in use, so Django answers everything.
-    usable: bool
-
-    @classmethod
-    def from_settings(cls) -> "_Config":
-        headers = [("Content-Type", "application/json"), ("Vary", "origin")]
-        headers.append(("Allow", "GET, HEAD, OPTIONS"))
-        if settings.X_FRAME_OPTIONS:
-            headers.append(("X-Frame-Options", settings.X_FRAME_OPTIONS.upper()))
-        if settings.SECURE_CONTENT_TYPE_NOSNIFF:
-            headers.append(("X-Content-Type-Options", "nosniff"))
-        referrer_policy = settings.SECURE_REFERRER_POLICY
-        if referrer_policy:
-            if not isinstance(referrer_policy, str):
-                referrer_policy = ",".join(referrer_policy)
-            headers.append(("Referrer-Policy", referrer_policy))
-        if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
-            headers.append(
-                ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY)
-            )
-        hsts = ""
-        if settings.SECURE_HSTS_SECONDS:
-            hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
-            hsts += "; includeSubDomains" if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS else ""
-            hsts += "; preload" if settings.SECURE_HSTS_PRELOAD else ""
-        from corsheaders.conf import conf as cors
-
-        return cls(
-            headers=tuple(headers),
-            hsts=hsts,
-            ssl_redirect=settings.SECURE_SSL_REDIRECT,
-            proxy_ssl_header=settings.SECURE_PROXY_SSL_HEADER,
-            allowed_hosts=tuple(settings.ALLOWED_HOSTS),
-            cors_any_origin=cors.CORS_ALLOW_ALL_ORIGINS,
-            cors_origins=frozenset(
-                (parts.scheme, parts.netloc) for parts in map(urlsplit, cors.CORS_ALLOWED_ORIGINS)
-            ),
-            require_init_data=settings.REQUIRE_TELEGRAM_INIT_DATA,
-            bot_token=settings.BOT_TOKEN,
-            init_data_max_age=settings.TELEGRAM_INIT_DATA_MAX_AGE,
-            usable=(
-                not settings.USE_X_FORWARDED_HOST
-                and not cors.CORS_ALLOW_CREDENTIALS
-                and not cors.CORS_ALLOWED_ORIGIN_REGEXES
-                and not cors.CORS_EXPOSE_HEADERS
-                and not cors.CORS_ALLOW_PRIVATE_NETWORK
-                and "null" not in cors.CORS_ALLOWED_ORIGINS
-                and re.match(cors.CORS_URLS_REGEX, "/api/rooms/ABCD") is not None
-            ),
-        )
+    body: bytes
+    # Django gave these bytes twice in a row: they may be replayed.
+    confirmed: bool = field(default=False, compare=False)
 
 
 class RoomLookup:
-    """WSGI middleware: answers a found room's lookup itself, hands every other request on."""
+    """WSGI middleware: replays Django's answer to a room lookup while it still stands."""
 
-    def __init__(self, application):
+    def __init__(self, application: Callable):
         self.application = application
-        self.known_hosts: dict[str, bool] = {}
-        self.renderer = JSONRenderer()
-        setting_changed.connect(self._settings_changed, weak=False)
+        # (path, keyed request headers) -> the request headers its answers vary on.
+        self.vary: dict[tuple, tuple[str, ...]] = {}
+        self.answers: dict[tuple, _Answer] = {}
+        setting_changed.connect(self._forget, weak=False)
 
-    @cached_property
-    def config(self) -> _Config:
-        return _Config.from_settings()
-
-    def _settings_changed(self, **kwargs) -> None:
-        self.__dict__.pop("config", None)
-        self.known_hosts.clear()
+    def _forget(self, **kwargs) -> None:
+        self.vary.clear()
+        self.answers.clear()
 
     def __call__(self, environ, start_response):
-        if environ["REQUEST_METHOD"] == "GET":
-            found = PATH.fullmatch(environ.get("PATH_INFO", ""))
-            if found is not None:
-                answer = self.answer(environ, found.group(1))
-                if answer is not None:
-                    start_response("200 OK", answer[0])
-                    return [answer[1]]
-        return self.application(environ, start_response)
+        found = self._plain_lookup(environ)
+        if found is None:
+            return self.application(environ, start_response)
+        base = (environ["PATH_INFO"], *self._keyed(environ))
+        version = self._version(environ, found.group(1))
+        if version is None:
+            return self.application(environ, start_response)
+        vary = self.vary.get(base)
+        key = (*base, *(environ.get(name) for name in vary)) if vary is not None else None
+        kept = self.answers.get(key) if key is not None else None
+        if kept is not None and kept.confirmed and kept.version == version:
+            start_response(kept.status, list(kept.headers))
+            return [kept.body]
+        return self._ask_django(environ, start_response, base, version)
 
-    def answer(self, environ, code: str) -> tuple[list[tuple[str, str]], bytes] | None:
-        """The headers and body of the room's JSON, or None to let Django answer."""
-        config = self.config
-        if not config.usable or not self.host_allowed(environ):
+    @staticmethod
+    def _plain_lookup(environ) -> re.Match | None:
+        if environ["REQUEST_METHOD"] != "GET" or environ.get("QUERY_STRING"):
             return None
-        secure = self.is_secure(environ)
-        if config.ssl_redirect and not secure:
+        if any(environ.get(name) for name in PERSONAL):
             return None
-        if not self.init_data_acceptable(environ):
-            return None
-        room = self.live_room(environ, code)
-        if room is None:
-            return None
-        body = self.renderer.render(room)
-        headers = [*config.headers, ("Content-Length", str(len(body)))]
-        if secure and config.hsts:
-            headers.append(("Strict-Transport-Security", config.hsts))
-        origin = environ.get("HTTP_ORIGIN")
-        if origin:
-            allowed = self.allowed_origin(origin)
-            if allowed:
-                headers.append(("access-control-allow-origin", allowed))
-        return headers, body
+        return PATH.fullmatch(environ.get("PATH_INFO", ""))
 
-    def live_room(self, environ, code: str) -> dict | None:
-        """The room, or None when it is not found, the client must wait, or the database
-        failed: Django then answers (404 and the count, 429, or 503) as it always does."""
-        self.refresh_connection()
+    @staticmethod
+    def _keyed(environ) -> tuple:
+        proxy_header = settings.SECURE_PROXY_SSL_HEADER
+        scheme_header = environ.get(proxy_header[0]) if proxy_header else None
+        return (*(environ.get(name) for name in ALWAYS_KEYED), scheme_header)
+
+    @staticmethod
+    def _version(environ, code: str):
+        """The room's version, or None to let Django answer: the room is not live (Django
+        answers 404 and counts the miss), the client must wait (429), or the database failed
+        (Django answers 503, as for any request)."""
+        _refresh_connection()
         try:
             # The limit's count may live in the database too (the default cache), whose
             # outage the limiter passes on: Django then answers the 503.
-            if ROOM_LOOKUP_MISS.wait(environ):
+            if ROOM_LOOKUP_MISS.wait(environ) is not None:
                 return None
-            return room_get_live_public(code=code)
+            return room_version(code=code)
         except DatabaseError:
             return None
 
-    @staticmethod
-    def refresh_connection() -> None:
-        """What Django does for every connection when a request starts and ends, for the one
-        connection used here: close it past CONN_MAX_AGE or after an error, or when it was left
-        outside autocommit. Without PostgreSQL's health-check query (SELECT 1) per request: a
-        connection that died fails the lookup's own query, Django then answers in its place,
-        and its request handling replaces the connection as usual."""
-        connection = connections[DEFAULT_DB_ALIAS]
-        connection.close_if_unusable_or_obsolete()
-        connection.health_check_done = True
+    def _ask_django(self, environ, start_response, base: tuple, version):
+        seen: dict = {}
 
-    def host_allowed(self, environ) -> bool:
-        host = environ.get("HTTP_HOST")
-        if not host:
-            return False
-        allowed = self.known_hosts.get(host)
-        if allowed is None:
-            domain, _port = split_domain_port(host)
-            allowed = bool(domain) and validate_host(domain, self.config.allowed_hosts)
-            if len(self.known_hosts) < KNOWN_HOSTS_SIZE:
-                self.known_hosts[host] = allowed
-        return allowed
+        def start(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, exc_info)
 
-    def is_secure(self, environ) -> bool:
-        """As HttpRequest.is_secure: the proxy's header when configured and sent, else the
-        server's own scheme."""
-        if self.config.proxy_ssl_header:
-            header, secure_value = self.config.proxy_ssl_header
-            value = environ.get(header)
-            if value is not None:
-                return value.split(",", 1)[0].strip() == secure_value
-        return environ.get("wsgi.url_scheme") == "https"
-
-    def init_data_acceptable(self, environ) -> bool:
-        """As TelegramInitData and MiniAppLaunch let the request in: no init data (unless it
-        is required), or init data that passes its check."""
-        config = self.config
-        scheme, _, value = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if scheme.lower() != "tma":
-            return not config.require_init_data
+        answer = self.application(environ, start)
+        vary = _vary_of(seen.get("status", ""), seen.get("headers", []))
+        if vary is None:
+            return answer
         try:
-            init_data_verify(
-                value.strip(), bot_token=config.bot_token, max_age=config.init_data_max_age
-            )
-        except InvalidInitData:
-            return False
-        return True
+            body = b"".join(answer)
+        finally:
+            # What a WSGI server does with the iterable, where Django ends its request.
+            if hasattr(answer, "close"):
+                answer.close()
+        self.vary[base] = vary
+        key = (*base, *(environ.get(name) for name in vary))
+        answer = _Answer(version, seen["status"], tuple(seen["headers"]), body)
+        previous = self.answers.get(key)
+        if previous is None and len(self.answers) >= MAX_ANSWERS:
+            del self.answers[next(iter(self.answers))]
+        self.answers[key] = replace(answer, confirmed=previous == answer)
+        return [body]
 
-    def allowed_origin(self, origin: str) -> str | None:
-        """The access-control-allow-origin corsheaders would send for `origin`, or None."""
-        if self.config.cors_any_origin:
-            return "*"
-        try:
-            parts = urlsplit(origin)
-        except ValueError:
+
+def _vary_of(status: str, headers: list[tuple[str, str]]) -> tuple[str, ...] | None:
+    """The request headers (as WSGI environ keys) a keepable answer varies on; None for an
+    answer that may not be kept."""
+    if not status.startswith("200 "):
+        return None
+    vary: list[str] = []
+    for name, value in headers:
+        name = name.lower()
+        if name == "set-cookie":
             return None
-        return origin if (parts.scheme, parts.netloc) in self.config.cors_origins else None
+        if name == "cache-control" and {"no-store", "private"} & _tokens(value):
+            return None
+        if name == "vary":
+            if "*" in _tokens(value):
+                return None
+            vary += [f"HTTP_{token.upper().replace('-', '_')}" for token in _tokens(value)]
+    return tuple(sorted(set(vary)))
+
+
+def _tokens(value: str) -> set[str]:
+    return {token.strip().lower() for token in value.split(",") if token.strip()}
+
+
+def _refresh_connection() -> None:
+    """What Django does for every connection when a request starts and ends, for the one
+    connection used here: close it past CONN_MAX_AGE or after an error, or when it was left
+    outside autocommit. Without PostgreSQL's health-check query (SELECT 1) per request: a
+    connection that died fails the version query, Django then answers in its place, and its
+    request handling replaces the connection as usual."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    connection.close_if_unusable_or_obsolete()
+    connection.health_check_done = True

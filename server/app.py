@@ -9,23 +9,17 @@ them alone:
   thread waiting for it may wait that long each time (bench/RESULTS.md).
 """
 
-import ctypes
+import multiprocessing
 import os
-import signal
 import sys
 
-PR_SET_PDEATHSIG = 1
+from server.parent import die_with_parent
 
-
-def _die_with_parent() -> None:
-    parent = os.getppid()
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the kernel was asked
-        os._exit(1)
-
-
-_die_with_parent()
+# The server's main process, which granian forked this worker from (None when imported
+# elsewhere, by a test say, which must not be made to die with its parent).
+_server = multiprocessing.parent_process()
+if _server is not None:
+    die_with_parent(_server.pid)
 sys.setswitchinterval(0.001)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spirtuoz.settings")
 

@@ -6,12 +6,12 @@ cores it answers several times more requests per second than a server parsing HT
 (default 4), on the address from Django's settings (HOST and PORT, so `.env` applies), one
 access line per request on stdout, and a banner once connections are taken.
 
-The workers are spawned, not forked: fresh interpreters that set Django up themselves (the
-main process only reads settings), so no thread of the main process is ever copied into one
-half-held. A worker that dies is replaced; one that takes longer than WORKERS_KILL_SECONDS to
-stop is killed; and each worker dies with the main process (server/app.py asks the kernel for
-that), so no orphan keeps serving the port. The Telegram bot is not this process's business:
-`make run` starts `manage.py runbot` beside it (server/supervisor.py).
+The main process reads settings only; each worker, forked from it, sets Django up itself. A
+worker that dies is replaced; one that takes longer than WORKERS_KILL_SECONDS to stop is killed
+(granian's own shutdown can hang when stopped while its workers start); and each worker dies
+with the main process (server/app.py asks the kernel for that), so no orphan keeps serving the
+port. The Telegram bot is not this process's business: `make run` starts `manage.py runbot`
+beside it (server/supervisor.py).
 """
 
 import logging
@@ -30,8 +30,7 @@ from django.conf import settings
 from server.accesslog import BackgroundStreamHandler
 
 WSGI_APP = "server.app:application"
-# How long a stopping worker may take before it is killed: granian's own shutdown can hang
-# (seen when stopped while its workers were still starting), and Ctrl-C must stop the hub.
+# How long a stopping worker may take before it is killed: Ctrl-C must always stop the hub.
 WORKERS_KILL_SECONDS = 5
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOGGER = "server"
@@ -97,7 +96,8 @@ def serve(app: str) -> None:
 
 def _announce_when_ready(log: Logger) -> None:
     """The banner once a connection is accepted: the workers take connections only once they
-    have loaded the app, a moment after granian says it listens."""
+    have loaded the app, a moment after granian says it listens. The thread holds no lock a
+    forked worker could inherit: it only connects and sleeps."""
 
     def wait_then_announce() -> None:
         all_interfaces = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104
@@ -116,8 +116,9 @@ def _announce_when_ready(log: Logger) -> None:
 
 def main(argv: list[str]) -> None:
     """The hub, or another WSGI app served the same way (`make bench` serves its floor so)."""
-    # Spawned workers, as the docstring says why; set before granian reads the start method.
-    multiprocessing.set_start_method("spawn", force=True)
+    # Forked workers (Python 3.14 would spawn them): they start faster, and spawning needs a
+    # resource-tracker process beside them.
+    multiprocessing.set_start_method("fork", force=True)
     serve(argv[0] if argv else WSGI_APP)
 
 

@@ -1,49 +1,50 @@
-"""The room lookup answered in front of Django (rooms/lookup.py) answers exactly as Django does,
-hands Django every case it does not answer itself, and caches nothing.
+"""The room lookup's replay (rooms/lookup.py): every answer is Django's own, byte for byte,
+whatever the middleware and the settings; it steps aside wherever an answer cannot be replayed;
+and it never serves a room that changed.
 
-Each case is sent as a WSGI request to the hub's application (spirtuoz.wsgi.application, what
-both servers run, or one built the same way after the case changed settings) and to Django's
-own handler behind it, and the two answers are compared.
+Each case sends WSGI requests to a RoomLookup in front of a Django handler built on the
+settings in force, and compares what it answers with a fresh Django handler's answer.
 Transactional, because the lookup manages its connection as a request does, outside any test
 transaction.
 """
+
+import uuid
 
 import pytest
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.test import RequestFactory
+from django.utils.cache import patch_vary_headers
 
-from core.ratelimit import limit_memo_forget
-from rooms import services
+from rooms import lookup, services
 from rooms.lookup import RoomLookup
-from spirtuoz import wsgi
 from tests.support.fake_telegram import TOKEN
 from tests.support.initdata import signed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOM = {"ws_url": "wss://abc.trycloudflare.com/ws", "app_url": "https://mini.app/?a=1"}
+HERE = __name__
 
 
 def call(application, path: str, method: str = "GET", **headers):
-    """(status, headers with lower-case names, body) of one WSGI request."""
+    """(status, headers, body) of one WSGI request."""
     extra = {"HTTP_HOST": "127.0.0.1:3000", **headers}
-    environ = RequestFactory().generic(method, path, **extra)
+    environ = RequestFactory().generic(method, path, **extra).environ
     answer = {}
 
     def start_response(status, response_headers, exc_info=None):
-        answer["status"] = status
-        answer["headers"] = {name.lower(): value for name, value in response_headers}
+        answer["status"], answer["headers"] = status, response_headers
 
-    body = b"".join(application(environ.environ, start_response))
+    body = b"".join(application(environ, start_response))
     return answer["status"], answer["headers"], body
 
 
 class DjangoSpy:
-    """Django's handler, counting the requests the fast lookup handed it."""
+    """A Django handler, counting the requests the lookup handed it."""
 
-    def __init__(self, handler):
-        self.handler = handler
+    def __init__(self):
+        self.handler = WSGIHandler()
         self.calls = 0
 
     def __call__(self, environ, start_response):
@@ -51,43 +52,65 @@ class DjangoSpy:
         return self.handler(environ, start_response)
 
 
-@pytest.fixture
-def django_spy(monkeypatch):
-    spy = DjangoSpy(wsgi.django_application)
-    monkeypatch.setattr(wsgi.application, "application", spy)
-    return spy
+class StampsAHeader:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response["X-Served-By"] = "hub"
+        return response
 
 
-def hub_with_spy() -> tuple[RoomLookup, DjangoSpy]:
-    """The hub's application as spirtuoz/wsgi.py builds it, on the settings now in force (Django
-    reads its middleware's settings once), and a spy on the Django handler behind it."""
-    spy = DjangoSpy(WSGIHandler())
-    return RoomLookup(spy), spy
+class StampsANonce(StampsAHeader):
+    def __call__(self, request):
+        response = self.get_response(request)
+        response["X-Nonce"] = uuid.uuid4().hex
+        return response
+
+
+class SetsACookie(StampsAHeader):
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.set_cookie("seen", "1")
+        return response
+
+
+class SpeaksTheClientsLanguage(StampsAHeader):
+    def __call__(self, request):
+        response = self.get_response(request)
+        response["Content-Language"] = request.headers.get("Accept-Language", "en")[:2]
+        patch_vary_headers(response, ["Accept-Language"])
+        return response
 
 
 @pytest.fixture
 def room():
     cache.clear()
-    limit_memo_forget()
     return services.room_register(code="FAST", **ROOM).room
 
 
-def same_answer(path: str, *, answered_by_django: bool = False, **headers):
-    """The answer of the hub's application, checked to be Django's own, byte for byte."""
-    hub, django = hub_with_spy()
-    fast = call(hub, path, **headers)
-    assert django.calls == int(answered_by_django)
-    assert fast == call(django.handler, path, **headers)
-    return fast
+def asked_three_times(path: str = "/api/rooms/FAST", **headers):
+    """Three answers of a fresh lookup to the same request, how many Django made, and what a
+    fresh Django handler answers that request."""
+    django = DjangoSpy()
+    hub = RoomLookup(django)
+    answers = [call(hub, path, **headers) for _ in range(3)]
+    return answers, django.calls, call(WSGIHandler(), path, **headers)
 
 
-class TestFastLookup:
-    def test_it_answers_a_live_room_itself(self, room, django_spy):
-        status, _, body = call(wsgi.application, "/api/rooms/fast")
+def middleware(settings, name: str) -> None:
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{HERE}.{name}"]
 
-        assert django_spy.calls == 0
-        assert status == "200 OK"
-        assert body == (
+
+class TestReplay:
+    def test_it_replays_a_room_once_django_gave_the_same_answer_twice(self, room):
+        answers, django_calls, django = asked_three_times()
+
+        assert django_calls == 2
+        assert answers == [django] * 3
+        assert answers[2][0] == "200 OK"
+        assert answers[2][2] == (
             b'{"room_code":"FAST","ws_url":"wss://abc.trycloudflare.com/ws",'
             b'"app_url":"https://mini.app/?a=1","created_at":'
             + str(int(room.created_at.timestamp() * 1000)).encode()
@@ -95,112 +118,183 @@ class TestFastLookup:
         )
 
     @pytest.mark.parametrize(
-        "headers",
+        ("configure", "headers"),
         [
-            {},
-            {"HTTP_ORIGIN": "https://miniapp.vercel.app"},
-            {"HTTP_AUTHORIZATION": "Bearer something-else"},
-        ],
-    )
-    def test_it_answers_as_django_does(self, room, headers):
-        status, _, _ = same_answer("/api/rooms/FAST", **headers)
-
-        assert status == "200 OK"
-
-    def test_it_answers_as_django_does_over_https(self, room, settings):
-        settings.SECURE_SSL_REDIRECT = True
-        settings.SECURE_HSTS_SECONDS = 600
-
-        _, headers, _ = same_answer("/api/rooms/FAST", HTTP_X_FORWARDED_PROTO="https")
-
-        assert headers["strict-transport-security"] == "max-age=600; includeSubDomains; preload"
-
-    @pytest.mark.parametrize(
-        ("origin", "allowed"),
-        [("https://miniapp.vercel.app", True), ("https://evil.example", False)],
-    )
-    def test_it_answers_as_django_does_to_listed_origins(self, room, settings, origin, allowed):
-        settings.CORS_ALLOWED_ORIGINS = ["https://miniapp.vercel.app"]
-        settings.CORS_ALLOW_ALL_ORIGINS = False
-
-        _, headers, _ = same_answer("/api/rooms/FAST", HTTP_ORIGIN=origin)
-
-        assert ("access-control-allow-origin" in headers) is allowed
-
-    def test_it_answers_as_django_does_with_required_init_data(self, room, settings):
-        settings.BOT_TOKEN = TOKEN
-        settings.REQUIRE_TELEGRAM_INIT_DATA = True
-
-        status, _, _ = same_answer("/api/rooms/FAST", HTTP_AUTHORIZATION=f"tma {signed()}")
-
-        assert status == "200 OK"
-
-    @pytest.mark.parametrize(
-        ("path", "method", "headers", "status"),
-        [
-            ("/api/rooms/NONE", "GET", {}, "404 Not Found"),
-            ("/api/rooms/FAST", "HEAD", {}, "200 OK"),
-            ("/api/rooms/FAST", "POST", {}, "405 Method Not Allowed"),
-            ("/api/rooms/FAST", "GET", {"HTTP_HOST": "evil.example"}, "400 Bad Request"),
-            (
-                "/api/rooms/FAST",
-                "GET",
-                {"HTTP_AUTHORIZATION": "tma hash=forged"},
-                "401 Unauthorized",
+            pytest.param(lambda s: None, {}, id="defaults"),
+            pytest.param(lambda s: None, {"HTTP_ORIGIN": "https://mini.app"}, id="any origin"),
+            pytest.param(
+                lambda s: (
+                    setattr(s, "CORS_ALLOWED_ORIGINS", ["https://mini.app"])
+                    or setattr(s, "CORS_ALLOW_ALL_ORIGINS", False)
+                ),
+                {"HTTP_ORIGIN": "https://mini.app"},
+                id="a listed origin",
+            ),
+            pytest.param(
+                lambda s: (
+                    setattr(s, "CORS_ALLOWED_ORIGINS", ["https://mini.app"])
+                    or setattr(s, "CORS_ALLOW_ALL_ORIGINS", False)
+                ),
+                {"HTTP_ORIGIN": "https://evil.example"},
+                id="an unlisted origin",
+            ),
+            pytest.param(
+                lambda s: (
+                    setattr(s, "CORS_EXPOSE_HEADERS", ["X-Served-By"])
+                    or setattr(s, "CORS_ALLOW_CREDENTIALS", True)
+                ),
+                {"HTTP_ORIGIN": "https://mini.app"},
+                id="cors credentials and exposed headers",
+            ),
+            pytest.param(
+                lambda s: (
+                    setattr(s, "SECURE_SSL_REDIRECT", True)
+                    or setattr(s, "SECURE_HSTS_SECONDS", 600)
+                ),
+                {"HTTP_X_FORWARDED_PROTO": "https"},
+                id="https with hsts",
+            ),
+            pytest.param(
+                lambda s: (
+                    setattr(s, "X_FRAME_OPTIONS", "SAMEORIGIN")
+                    or setattr(s, "SECURE_REFERRER_POLICY", "no-referrer")
+                    or setattr(s, "SECURE_CROSS_ORIGIN_OPENER_POLICY", None)
+                ),
+                {},
+                id="other security headers",
+            ),
+            pytest.param(
+                lambda s: setattr(s, "USE_X_FORWARDED_HOST", True),
+                {"HTTP_X_FORWARDED_HOST": "localhost"},
+                id="a forwarded host",
+            ),
+            pytest.param(
+                lambda s: middleware(s, "StampsAHeader"), {}, id="a middleware of our own"
+            ),
+            pytest.param(
+                lambda s: middleware(s, "SpeaksTheClientsLanguage"),
+                {"HTTP_ACCEPT_LANGUAGE": "ru"},
+                id="a middleware that varies",
             ),
         ],
     )
-    def test_it_hands_django_what_it_does_not_answer(
-        self, room, django_spy, path, method, headers, status
+    def test_whatever_the_settings_it_replays_djangos_own_bytes(
+        self, room, settings, configure, headers
     ):
-        answer = call(wsgi.application, path, method, **headers)
+        configure(settings)
 
-        assert answer[0] == status
-        assert django_spy.calls == 1
+        answers, django_calls, django = asked_three_times(**headers)
 
-    def test_it_hands_django_plain_http_when_the_hub_redirects_to_https(self, room, settings):
-        settings.SECURE_SSL_REDIRECT = True
+        assert answers == [django] * 3
+        assert django_calls == 2
 
-        status, headers, _ = same_answer("/api/rooms/FAST", answered_by_django=True)
+    @pytest.mark.parametrize(
+        "configure",
+        [
+            pytest.param(lambda s: middleware(s, "StampsANonce"), id="a nonce in every answer"),
+            pytest.param(lambda s: middleware(s, "SetsACookie"), id="a cookie"),
+            pytest.param(lambda s: setattr(s, "SECURE_SSL_REDIRECT", True), id="a redirect"),
+            pytest.param(lambda s: setattr(s, "REQUIRE_TELEGRAM_INIT_DATA", True), id="a refusal"),
+        ],
+    )
+    def test_it_steps_aside_for_answers_it_may_not_replay(self, room, settings, configure):
+        configure(settings)
 
-        assert (status, headers["location"]) == (
-            "301 Moved Permanently",
-            "https://127.0.0.1:3000/api/rooms/FAST",
-        )
+        answers, django_calls, _ = asked_three_times()
 
-    def test_it_hands_django_missing_init_data_when_it_is_required(self, room, settings):
+        assert django_calls == 3
+        assert answers[0][0] == answers[2][0]
+
+    @pytest.mark.parametrize(
+        ("path", "method", "headers"),
+        [
+            ("/api/rooms/FAST", "HEAD", {}),
+            ("/api/rooms/FAST", "POST", {}),
+            ("/api/rooms/FAST?format=json", "GET", {}),
+            ("/api/rooms/FAST", "GET", {"HTTP_COOKIE": "sessionid=x"}),
+            ("/api/rooms/FAST", "GET", {"HTTP_AUTHORIZATION": "tma hash=forged"}),
+            ("/api/rooms/NONE", "GET", {}),
+            ("/api/rooms/FAST", "GET", {"HTTP_HOST": "evil.example"}),
+        ],
+    )
+    def test_django_answers_every_other_request(self, room, path, method, headers):
+        django = DjangoSpy()
+        hub = RoomLookup(django)
+
+        answers = [call(hub, path, method, **headers) for _ in range(3)]
+
+        assert django.calls == 3
+        assert answers[2] == call(WSGIHandler(), path, method, **headers)
+
+    def test_a_player_with_init_data_is_answered_by_django(self, room, settings):
+        settings.BOT_TOKEN = TOKEN
         settings.REQUIRE_TELEGRAM_INIT_DATA = True
 
-        status, headers, _ = same_answer("/api/rooms/FAST", answered_by_django=True)
+        answers, django_calls, _ = asked_three_times(HTTP_AUTHORIZATION=f"tma {signed()}")
 
-        assert (status, headers["www-authenticate"]) == ("401 Unauthorized", "tma")
+        assert django_calls == 3
+        assert {status for status, _, _ in answers} == {"200 OK"}
 
-    def test_a_client_past_its_miss_limit_waits_even_for_a_live_room(self, room, settings):
+    @pytest.mark.parametrize(
+        "headers",
+        [
+            ({"HTTP_ORIGIN": "https://a.example"}, {"HTTP_ORIGIN": "https://b.example"}),
+            ({"HTTP_ACCEPT": "application/json"}, {"HTTP_ACCEPT": "text/html"}),
+        ],
+        ids=["origin", "accept"],
+    )
+    def test_requests_django_would_answer_apart_are_kept_apart(self, room, settings, headers):
+        settings.CORS_ALLOWED_ORIGINS = ["https://a.example"]
+        settings.CORS_ALLOW_ALL_ORIGINS = False
+        hub = RoomLookup(DjangoSpy())
+        for _ in range(2):
+            call(hub, "/api/rooms/FAST", **headers[0])
+
+        answer = call(hub, "/api/rooms/FAST", **headers[1])
+
+        assert answer == call(WSGIHandler(), "/api/rooms/FAST", **headers[1])
+        assert answer != call(hub, "/api/rooms/FAST", **headers[0])
+
+    def test_a_client_past_its_miss_limit_waits_even_for_a_replayed_room(self, room, settings):
         settings.ROOM_LOOKUP_MISS_RATE = "2/day"
-        assert call(wsgi.application, "/api/rooms/FAST")[0] == "200 OK"
+        hub = RoomLookup(DjangoSpy())
+        assert [call(hub, "/api/rooms/FAST")[0] for _ in range(3)] == ["200 OK"] * 3
 
-        misses = [call(wsgi.application, f"/api/rooms/NON{n}")[0] for n in range(2)]
+        misses = [call(hub, f"/api/rooms/NON{n}")[0] for n in range(2)]
 
         assert misses == ["404 Not Found"] * 2
-        status, headers, _ = call(wsgi.application, "/api/rooms/FAST")
+        status, headers, _ = call(hub, "/api/rooms/FAST")
         assert status == "429 Too Many Requests"
-        assert int(headers["retry-after"]) > 0
+        assert int(dict(headers)["Retry-After"]) > 0
 
     def test_a_re_registration_and_a_close_show_on_the_very_next_lookup(self, room):
-        call(wsgi.application, "/api/rooms/FAST")
+        hub = RoomLookup(DjangoSpy())
+        for _ in range(3):
+            call(hub, "/api/rooms/FAST")
 
         services.room_register(
             code="FAST", ws_url="wss://new.trycloudflare.com/ws", app_url=ROOM["app_url"]
         )
-        assert b"wss://new.trycloudflare.com/ws" in call(wsgi.application, "/api/rooms/FAST")[2]
+        assert b"wss://new.trycloudflare.com/ws" in call(hub, "/api/rooms/FAST")[2]
 
         services.room_close(code="FAST")
-        assert call(wsgi.application, "/api/rooms/FAST")[:3:2] == (
-            "404 Not Found",
-            b'{"error":"room not found"}',
-        )
+        status, _, body = call(hub, "/api/rooms/FAST")
+        assert (status, body) == ("404 Not Found", b'{"error":"room not found"}')
 
-    def test_an_expired_room_is_not_served(self, room, time_machine):
+    def test_an_expired_room_is_not_replayed(self, room, time_machine):
+        hub = RoomLookup(DjangoSpy())
+        for _ in range(3):
+            call(hub, "/api/rooms/FAST")
+
         time_machine.move_to(room.expires_at)
 
-        assert call(wsgi.application, "/api/rooms/FAST")[0] == "404 Not Found"
+        assert call(hub, "/api/rooms/FAST")[0] == "404 Not Found"
+
+    def test_it_keeps_a_bounded_number_of_answers(self, room, monkeypatch):
+        monkeypatch.setattr(lookup, "MAX_ANSWERS", 2)
+        hub = RoomLookup(DjangoSpy())
+
+        for origin in ("a", "b", "c", "d"):
+            call(hub, "/api/rooms/FAST", HTTP_ORIGIN=f"https://{origin}.example")
+
+        assert len(hub.answers) == 2

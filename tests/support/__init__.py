@@ -1,13 +1,13 @@
 """What the tests share: the suite's secrets and data, and helpers that start real parts
 (servers, the bot, the example Host App, a fake Telegram, a throwaway PostgreSQL).
 
-No test module imports another test module; they import from here.
+No test module imports another test module; they import from here. `make bench` imports the
+fake Telegram too, from a virtualenv without the test tools: nothing here imports pytest at
+the top.
 """
 
 import os
 from pathlib import Path
-
-import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 HOST_SECRET = "test-host-secret-0123456789"
@@ -23,6 +23,7 @@ REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 
 def redis_or_skip():
     """A client of the test Redis; skips the test when none runs, unless REQUIRE_REDIS=true."""
+    import pytest
     import redis
 
     client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1)

@@ -1,7 +1,7 @@
 """`make run` with BOT_TOKEN: the web server and `manage.py runbot` side by side, as two
 processes (server/supervisor.py) that start and stop together."""
 
-import logging
+import io
 import os
 import re
 import signal
@@ -11,8 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.management import CommandError, call_command
 
-from server import supervisor
 from tests.support import HOST_SECRET
 from tests.support.bot_process import PUBLIC_URL, live_database_url
 from tests.support.fake_telegram import FakeTelegram
@@ -43,7 +43,7 @@ def alive(pid: int) -> bool:
 
 
 def bot_pid(log: str) -> int:
-    return int(re.search(r"Telegram bot: polling in process (\d+)", log).group(1))
+    return int(re.search(r"Telegram bot: process (\d+) \(manage.py runbot\)", log).group(1))
 
 
 @pytest.fixture
@@ -120,7 +120,8 @@ class TestMakeRunWithTheBot:
     def test_a_bot_that_stops_leaves_the_hub_serving(self, make_run, fake):
         fake.wait_for_call("getUpdates", timeout=30)
 
-        os.kill(bot_pid(make_run.log.read_text()), signal.SIGTERM)
+        # As a crash would: Telegram refusing the token, say, ends it with an error.
+        os.kill(bot_pid(make_run.log.read_text()), signal.SIGKILL)
         deadline = time.monotonic() + 15
         while "the hub serves on without it" not in make_run.log.read_text():
             assert time.monotonic() < deadline, make_run.log.read_text()
@@ -131,32 +132,52 @@ class TestMakeRunWithTheBot:
 
 
 class TestTheBotsPlace:
-    def test_it_leaves_the_bot_to_the_web_workers_in_webhook_mode(self, settings, caplog):
+    """`runbot --if-configured`, as make run starts it whatever the settings."""
+
+    def test_it_leaves_the_bot_to_the_web_workers_in_webhook_mode(self, settings):
         settings.BOT_TOKEN = "42:token"
         settings.TELEGRAM_WEBHOOK_SECRET = "webhook-secret"
         settings.PUBLIC_URL = "https://hub.example"
-        caplog.set_level(logging.INFO)
+        output = io.StringIO()
 
-        assert supervisor.bot_command() is None
-        assert caplog.messages == [
+        call_command("runbot", "--if-configured", stdout=output)
+
+        assert output.getvalue() == (
             "Telegram bot: webhook mode at https://hub.example/telegram/webhook, served by the "
-            "web workers (register it with: .venv/bin/python manage.py setwebhook)"
-        ]
+            "web workers (register it with: .venv/bin/python manage.py setwebhook)\n"
+        )
 
-    def test_it_says_why_it_does_not_poll(self, settings, caplog):
+    def test_it_says_why_it_does_not_poll(self, settings):
         settings.BOT_TOKEN = "42:token"
         settings.PUBLIC_URL = ""
-        caplog.set_level(logging.INFO)
+        output = io.StringIO()
 
-        assert supervisor.bot_command() is None
-        assert caplog.messages == [
+        call_command("runbot", "--if-configured", stdout=output)
+
+        assert output.getvalue() == (
             "Telegram bot: not started (PUBLIC_URL is not set; the join buttons need the hub's "
-            "public https:// URL); the hub runs without it"
-        ]
+            "public https:// URL); the hub runs without it\n"
+        )
 
-    def test_it_polls_with_a_token_and_a_public_url(self, settings):
-        settings.BOT_TOKEN = "42:token"
-        settings.PUBLIC_URL = "https://hub.example"
-        settings.TELEGRAM_WEBHOOK_SECRET = ""
+    def test_without_the_flag_a_bot_that_cannot_poll_is_an_error(self, settings):
+        settings.BOT_TOKEN = ""
 
-        assert supervisor.bot_command() == ["manage.py", "runbot"]
+        with pytest.raises(CommandError, match="BOT_TOKEN is not set"):
+            call_command("runbot")
+
+    @pytest.mark.django_db(transaction=True)
+    def test_make_run_without_a_bot_serves_and_says_why(self, tmp_path):
+        environment = hub_environment(live_database_url(), free_port())
+        hub = MakeRun(environment, tmp_path / "make-run.log")
+        try:
+            deadline = time.monotonic() + 30
+            while "Telegram bot: not started" not in hub.log.read_text():
+                assert time.monotonic() < deadline, hub.log.read_text()
+                time.sleep(0.05)
+            status = http("GET", f"{hub.url}/healthz")[0]
+        finally:
+            log = hub.stop()
+
+        assert status == 200
+        assert "Telegram bot: not started (BOT_TOKEN is not set); the hub runs without it" in log
+        assert "serves on without it" not in log

@@ -1,9 +1,10 @@
+from django.conf import settings
 from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
 from telegram.error import InvalidToken
 
 from telegrambot.bot import build_application
-from telegrambot.modes import polling_refusal
+from telegrambot.modes import polling_refusal, webhook_configured
 from telegrambot.services import ALLOWED_UPDATES
 
 
@@ -23,8 +24,19 @@ class Command(BaseCommand):
         and tag not in (checks.Tags.admin, checks.Tags.templates, checks.Tags.urls)
     ]
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--if-configured",
+            action="store_true",
+            help="When the settings say the bot must not poll, say why and exit 0 "
+            "(make run starts the bot so, whatever the settings).",
+        )
+
+    def handle(self, *args, if_configured: bool, **options) -> None:
         refusal = polling_refusal()
+        if refusal and if_configured:
+            self.stdout.write(_why_not_polling(refusal))
+            return
         if refusal:
             raise CommandError(f"The bot cannot poll: {refusal}.")
         application = build_application(polling=True)
@@ -35,3 +47,12 @@ class Command(BaseCommand):
         except InvalidToken:
             raise CommandError("Telegram refused BOT_TOKEN; check it with @BotFather.") from None
         self.stdout.write("Telegram bot stopped.")
+
+
+def _why_not_polling(refusal: str) -> str:
+    if webhook_configured():
+        return (
+            f"Telegram bot: webhook mode at {settings.PUBLIC_URL}/telegram/webhook, served by "
+            "the web workers (register it with: .venv/bin/python manage.py setwebhook)"
+        )
+    return f"Telegram bot: not started ({refusal}); the hub runs without it"
