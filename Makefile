@@ -1,6 +1,6 @@
 # Two commands: `make run` sets up and serves the hub, `make test` sets up and runs the tests
 # (`make test-fast` leaves out the slow system tests).
-# `make bench` measures the hub under load (README.md, Benchmark).
+# `make bench` measures the hub under load (docs/benchmark.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

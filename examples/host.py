@@ -10,7 +10,7 @@ closes the room when you stop it with Ctrl-C. Needs Python 3.11+ and `websockets
     HOST_SECRET=... python examples/host.py --hub https://<hub> \\
         --app-url https://<mini app> --tunnel-log cloudflared.log
 
-"Writing a Host App" in the hub's README explains each step.
+docs/host-app.md in the hub explains each step.
 """
 
 import argparse

@@ -1,7 +1,7 @@
 """Settings of the Spirtuoz hub, read from the environment and from an optional `.env` file.
 
-Every variable is listed, with a comment, in `.env.example`. Variables already in the
-environment win over the file.
+Every variable is documented once, in docs/settings.md (tests/spirtuoz/test_settings_documented.py
+keeps the two in step). Variables already in the environment win over the file.
 """
 
 import os
@@ -188,7 +188,7 @@ SECURE_SSL_REDIRECT = SERVED_OVER_HTTPS
 # so a redirect would not fail them but hollow them out: the database would go unchecked.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # HSTS, sent only on https responses. includeSubDomains and preload concern no other site
-# on the documented deploy (<service>.onrender.com); the README says what they mean for a
+# on the documented deploy (<service>.onrender.com); docs/operations.md says what they mean for a
 # bare domain of your own.
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", str(365 * 24 * 60 * 60))
 if SECURE_HSTS_SECONDS < 0:
