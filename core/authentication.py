@@ -39,6 +39,6 @@ class MiniAppLaunch(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         if settings.REQUIRE_TELEGRAM_INIT_DATA and request.auth is None:
             raise exceptions.NotAuthenticated(
-                "Telegram init data required: send Authorization: tma <initData>"
+                f"Telegram init data required: send Authorization: {KEYWORD} <initData>"
             )
         return True

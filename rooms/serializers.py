@@ -4,7 +4,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from rooms.models import Room
-from rooms.validators import validate_app_url, validate_room_code, validate_ws_url
+from rooms.validators import (
+    ROOM_CODE_RE,
+    STORED_ROOM_CODE_RE,
+    validate_app_url,
+    validate_room_code,
+    validate_ws_url,
+)
 
 
 class StrictCharField(serializers.CharField):
@@ -22,7 +28,7 @@ class StrictCharField(serializers.CharField):
     {
         "type": "string",
         "nullable": True,
-        "pattern": "^[A-Za-z0-9]{4,12}$",
+        "pattern": f"^{ROOM_CODE_RE.pattern}$",
         "description": "4 to 12 letters or digits, any case; omitted, null or empty: "
         "the hub allocates a free 4-letter code.",
     }
@@ -82,7 +88,7 @@ def epoch_ms(value) -> int:
 class RoomOutputSerializer(serializers.Serializer):
     """The Mini App contract of the original design: these names and types exactly."""
 
-    room_code = serializers.RegexField(r"^[A-Z0-9]{4,12}$", source="code")
+    room_code = serializers.RegexField(f"^{STORED_ROOM_CODE_RE.pattern}$", source="code")
     ws_url = serializers.CharField()
     app_url = serializers.CharField()
     created_at = serializers.SerializerMethodField(

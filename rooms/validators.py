@@ -6,7 +6,10 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-ROOM_CODE_RE = re.compile(r"[A-Za-z0-9]{4,12}", re.ASCII)
+# A room code: 4 to 12 letters or digits. Asked for in any case, stored and shown upper-case.
+_CODE_LENGTH = "{4,12}"
+ROOM_CODE_RE = re.compile(rf"[A-Za-z0-9]{_CODE_LENGTH}", re.ASCII)
+STORED_ROOM_CODE_RE = re.compile(rf"[A-Z0-9]{_CODE_LENGTH}", re.ASCII)
 URL_MAX_LENGTH = 2048
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 
