@@ -57,6 +57,12 @@ def exception_handler(exc, context):
     return response
 
 
+def _encodable(text: str) -> str:
+    """The message as UTF-8 can carry it: a message that quotes what a client sent may quote a
+    lone surrogate, which no JSON answer can encode."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _message(detail) -> str:
     """One readable sentence from DRF's error detail (a string, a list or a dict of them)."""
     if isinstance(detail, dict):
@@ -65,12 +71,12 @@ def _message(detail) -> str:
         parts = []
         for field, value in detail.items():
             text = _message(value)
-            parts.append(text if field == "non_field_errors" else f"{field}: {text}")
+            parts.append(text if field == "non_field_errors" else f"{_encodable(field)}: {text}")
         return "; ".join(parts)
     if isinstance(detail, list):
         # A field's first problem is the one to fix first; the rest often repeat it.
         return _message(detail[0]) if detail else ""
-    return str(detail)
+    return _encodable(str(detail))
 
 
 def outage_message(exception: Exception) -> str | None:

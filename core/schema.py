@@ -5,11 +5,19 @@ Every endpoint lists 503: each one needs the database (avatars through the cache
 database's unless REDIS_URL is set), and answers 503 while it is unavailable.
 """
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 # Security schemes declared in SPECTACULAR_SETTINGS: X-Host-Secret, or a bearer token.
 HOST_AUTH = [{"hostSecret": []}, {"hostBearer": []}]
+# The host's own room: its room token (X-Room-Token), given when the room was created.
+ROOM_AUTH = [{"roomToken": []}]
+ROOM_TOKEN_PARAMETER = OpenApiParameter(
+    "X-Room-Token",
+    str,
+    OpenApiParameter.HEADER,
+    description="The room's token, to register a live room again (or the body's host_token).",
+)
 # The Mini App endpoints: Telegram init data, or nothing unless the hub requires it.
 MINI_APP_AUTH = [{"telegramInitData": []}, {}]
 
@@ -20,6 +28,7 @@ ERRORS = {
     400: "The request is malformed: bad JSON, a bad field or a bad id.",
     401: "Telegram init data is missing (when required), invalid or too old.",
     403: "The host secret is missing or wrong.",
+    409: "The room is live and held by another host.",
     404: "Nothing lives here.",
     405: "The method is not allowed on this endpoint.",
     413: "The body is larger than 16 KiB.",

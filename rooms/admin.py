@@ -27,21 +27,66 @@ class RoomStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class HostOnlineFilter(admin.SimpleListFilter):
+    title = "host online"
+    parameter_name = "host_online"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "yes":
+                return queryset.host_online()
+            case "no":
+                return queryset.exclude(pk__in=queryset.host_online())
+        return queryset
+
+
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
     list_display = [
         "code",
+        "status",
+        "state",
+        "players_of_max",
+        "host_online",
+        "last_seen_at",
         "ws_url",
         "app_url",
         "created_at",
-        "updated_at",
         "expires_at",
-        "status",
     ]
-    list_filter = [RoomStatusFilter]
+    list_filter = [RoomStatusFilter, HostOnlineFilter, "state"]
     search_fields = ["code"]
-    readonly_fields = ["code", "created_at", "updated_at", "expires_at", "closed_at"]
+    # What the host reports is the host's: an operator may only point a room elsewhere.
+    fields = [
+        "code",
+        "ws_url",
+        "app_url",
+        "state",
+        "players",
+        "max_players",
+        "locked",
+        "created_at",
+        "updated_at",
+        "last_seen_at",
+        "expires_at",
+        "closed_at",
+    ]
+    readonly_fields = [field for field in fields if field not in ("ws_url", "app_url")]
     actions = ["close_rooms"]
+
+    @admin.display(description="players")
+    def players_of_max(self, room: Room) -> str:
+        return f"{room.players}/{room.max_players}" if room.max_players else str(room.players)
+
+    @admin.display(description="host online", boolean=True)
+    def host_online(self, room: Room) -> bool:
+        return room.host_online()
+
+    def save_model(self, request, obj, form, change) -> None:
+        services.room_edited(room=obj)
 
     def has_add_permission(self, request) -> bool:
         # Rooms come from Host Apps, with a validated registration.

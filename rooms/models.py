@@ -1,12 +1,19 @@
-"""The room store: one row per room code a Host App has registered."""
+"""The room store: one row per room code a Host App has registered, owned by the Host App that
+created it (its room token), with its liveness and the status its host reports."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from rooms.validators import URL_MAX_LENGTH, validate_app_url, validate_ws_url
+
+
+def online_since(now: datetime) -> datetime:
+    """A host whose last sign of life is later than this is online."""
+    return now - timedelta(seconds=settings.HOST_HEARTBEAT_TIMEOUT)
 
 
 class RoomQuerySet(models.QuerySet):
@@ -16,12 +23,19 @@ class RoomQuerySet(models.QuerySet):
     def ended(self, now: datetime | None = None) -> "RoomQuerySet":
         return self.filter(Q(closed_at__isnull=False) | Q(expires_at__lte=now or timezone.now()))
 
+    def host_online(self, now: datetime | None = None) -> "RoomQuerySet":
+        return self.filter(last_seen_at__gt=online_since(now or timezone.now()))
+
 
 class Room(models.Model):
     class Status(models.TextChoices):
         LIVE = "live"
         EXPIRED = "expired"
         CLOSED = "closed"
+
+    class State(models.TextChoices):
+        LOBBY = "lobby"
+        PLAYING = "playing"
 
     code = models.CharField(max_length=12, unique=True, help_text="Stored upper-case.")
     ws_url = models.CharField(
@@ -32,8 +46,17 @@ class Room(models.Model):
     )
     created_at = models.DateTimeField("created")
     updated_at = models.DateTimeField("last registered")
+    last_seen_at = models.DateTimeField("last seen", help_text="The host's last sign of life.")
     expires_at = models.DateTimeField("expires", db_index=True)
     closed_at = models.DateTimeField("closed", null=True, blank=True)
+    # The room token is derived from SECRET_KEY and this (rooms/tokens.py), never stored.
+    token_salt = models.CharField(max_length=32, editable=False)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.LOBBY)
+    players = models.PositiveIntegerField(default=0)
+    max_players = models.PositiveIntegerField(null=True, blank=True)
+    locked = models.BooleanField(default=False, help_text="The host accepts no new players.")
+    # One more on every change to the room: what the lookup and the group cards compare.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = RoomQuerySet.as_manager()
 
@@ -49,3 +72,10 @@ class Room(models.Model):
         if self.expires_at <= (now or timezone.now()):
             return self.Status.EXPIRED
         return self.Status.LIVE
+
+    def host_online(self, now: datetime | None = None) -> bool:
+        return self.last_seen_at > online_since(now or timezone.now())
+
+    @property
+    def full(self) -> bool:
+        return self.max_players is not None and self.players >= self.max_players

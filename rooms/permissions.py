@@ -1,6 +1,8 @@
-"""Who may register and close rooms: whoever holds the shared HOST_SECRET.
+"""Who may do what to rooms. Whoever holds the shared HOST_SECRET may create rooms; only the
+Host App that created a room, holding its room token, may change or close it.
 
-Every refusal is logged with why and where from, never with what was sent.
+Every refusal is logged with why and where from, never with what was sent. Wrong secrets and
+wrong room tokens count towards HOST_AUTH_FAIL_RATE for the client.
 """
 
 import hmac
@@ -11,6 +13,9 @@ from rest_framework import exceptions, permissions, status
 
 from core.ratelimit import client_address
 from rooms.limits import HOST_AUTH_FAIL
+from rooms.selectors import room_get_live
+from rooms.services import RoomNotFound
+from rooms.tokens import room_token_matches
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +51,33 @@ class HostSecret(permissions.BasePermission):
             raise exceptions.PermissionDenied("host secret required")
         _log_refusal(request, "wrong secret")
         return False
+
+
+ROOM_TOKEN_HEADER = "X-Room-Token"  # noqa: S105 -- a header's name
+
+
+class RoomToken(permissions.BasePermission):
+    """The request carries the live room's token in X-Room-Token; the room it names is then
+    `request.room`. An unknown or ended room is 404 whatever the token."""
+
+    def has_permission(self, request, view) -> bool:
+        wait = HOST_AUTH_FAIL.wait(request.META)
+        if wait is not None:
+            _log_refusal(request, "too many failed attempts")
+            raise HOST_AUTH_FAIL.exceeded(wait)
+        room = room_get_live(code=view.kwargs["code"])
+        if room is None:
+            raise RoomNotFound
+        given = request.headers.get(ROOM_TOKEN_HEADER, "")
+        if not given:
+            _log_refusal(request, "no room token sent")
+            raise exceptions.PermissionDenied("room token required")
+        if not room_token_matches(token_salt=room.token_salt, given=given):
+            HOST_AUTH_FAIL.hit(request.META)
+            _log_refusal(request, "wrong room token")
+            raise exceptions.PermissionDenied("invalid room token")
+        request.room = room
+        return True
 
 
 def _log_refusal(request, reason: str) -> None:

@@ -6,7 +6,7 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
-from rooms.models import Room
+from rooms.models import Room, online_since
 from rooms.validators import ROOM_CODE_RE
 
 
@@ -30,22 +30,28 @@ def room_join_url(*, room: Room) -> str:
     return urlunsplit(parts._replace(query="&".join([*kept, f"room={room.code}"])))
 
 
-def room_version(*, code: str):
-    """A value that changes whenever the live room `code` does (any case), or None when no live
-    room has it: one query on the unique index over code, on the driver's own cursor, with none
-    of the ORM's per-query work (errors still become Django's, and mark the connection for its
-    checks). The room lookup asks it on every request (rooms/lookup.py)."""
+def room_version(*, code: str) -> tuple | None:
+    """A value that changes whenever what the live room `code` (any case) shows does, or None
+    when no live room has it: its version (every write moves it on) and whether its host is
+    online (which changes with time alone). One query on the unique index over code, on the
+    driver's own cursor, with none of the ORM's per-query work (errors still become Django's,
+    and mark the connection for its checks). The room lookup asks it on every request
+    (rooms/lookup.py)."""
     connection = connections[DEFAULT_DB_ALIAS]
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = timezone.now()
+    adapt = connection.ops.adapt_datetimefield_value
     connection.ensure_connection()
     with connection.wrap_database_errors:
         cursor = connection.connection.cursor()
         try:
-            cursor.execute(_version_query(connection.vendor), [code.upper(), now])
+            cursor.execute(
+                _version_query(connection.vendor),
+                [adapt(online_since(now)), code.upper(), adapt(now)],
+            )
             row = cursor.fetchone()
         finally:
             cursor.close()
-    return None if row is None else row[0]
+    return None if row is None else (row[0], bool(row[1]))
 
 
 @cache
@@ -54,7 +60,8 @@ def _version_query(vendor: str) -> str:
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     # Only quoted names of this model go into the text; the values are parameters.
     sql = (
-        f"SELECT {quote('updated_at')} FROM {quote(Room._meta.db_table)} "  # noqa: S608
+        f"SELECT {quote('version')}, {quote('last_seen_at')} > %s "  # noqa: S608
+        f"FROM {quote(Room._meta.db_table)} "
         f"WHERE {quote('code')} = %s AND {quote('closed_at')} IS NULL "
         f"AND {quote('expires_at')} > %s"
     )

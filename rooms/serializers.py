@@ -24,6 +24,39 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """An IntegerField that takes JSON whole numbers only: not "3", 3.0 or true."""
+
+    default_error_messages = {"invalid": "must be a whole number"}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, int) or isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A BooleanField that takes JSON true and false only: not "yes", 1 or "on"."""
+
+    default_error_messages = {"invalid": "must be true or false"}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class RejectsUnknownFields(serializers.Serializer):
+    """A body naming a field this serializer does not know is refused, not half-applied."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({unknown[0]: ["unknown field"]})
+        return super().to_internal_value(data)
+
+
 @extend_schema_field(
     {
         "type": "string",
@@ -69,16 +102,54 @@ class AppUrlField(StrictCharField):
     pass
 
 
-class RoomRegisterInputSerializer(serializers.Serializer):
+# Bounds that keep a host's numbers in the database's column and a player's screen.
+MAX_PLAYERS = 100_000
+
+
+class RoomStatusInputSerializer(serializers.Serializer):
+    """What a host reports about its room; each field may be left out (it stays as it is)."""
+
+    state = serializers.ChoiceField(
+        Room.State.values,
+        required=False,
+        error_messages={"invalid_choice": "must be lobby or playing"},
+    )
+    players = StrictIntegerField(min_value=0, max_value=MAX_PLAYERS, required=False)
+    max_players = StrictIntegerField(
+        min_value=1,
+        max_value=MAX_PLAYERS,
+        required=False,
+        allow_null=True,
+        help_text="null: no cap.",
+    )
+    locked = StrictBooleanField(required=False, help_text="The host accepts no new players.")
+
+
+class RoomRegisterInputSerializer(RoomStatusInputSerializer):
     room_code = RoomCodeField(
         required=False, allow_null=True, allow_blank=True, validators=[validate_room_code]
     )
     ws_url = WsUrlField(validators=[validate_ws_url])
     app_url = AppUrlField(validators=[validate_app_url])
+    host_token = StrictCharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="The room's token, to register a live room again (or send X-Room-Token).",
+    )
 
     def validate_room_code(self, value: str | None) -> str | None:
         # Omitted, null or "" all ask the hub to allocate a code.
         return value.upper() if value else None
+
+
+class RoomHeartbeatInputSerializer(RejectsUnknownFields, RoomStatusInputSerializer):
+    pass
+
+
+class RoomUpdateInputSerializer(RejectsUnknownFields, RoomStatusInputSerializer):
+    ws_url = WsUrlField(validators=[validate_ws_url], required=False)
+    app_url = AppUrlField(validators=[validate_app_url], required=False)
 
 
 def epoch_ms(value) -> int:
@@ -86,7 +157,8 @@ def epoch_ms(value) -> int:
 
 
 class RoomOutputSerializer(serializers.Serializer):
-    """The Mini App contract of the original design: these names and types exactly."""
+    """What everybody may know of a live room: the Mini App contract of the original design
+    (its first four fields, these names and types exactly), then the room's status."""
 
     room_code = serializers.RegexField(f"^{STORED_ROOM_CODE_RE.pattern}$", source="code")
     ws_url = serializers.CharField()
@@ -94,15 +166,46 @@ class RoomOutputSerializer(serializers.Serializer):
     created_at = serializers.SerializerMethodField(
         help_text="When the room was first registered, in milliseconds since the epoch."
     )
+    state = serializers.ChoiceField(Room.State.values)
+    players = serializers.IntegerField(min_value=0)
+    max_players = serializers.IntegerField(min_value=1, allow_null=True)
+    locked = serializers.BooleanField()
+    full = serializers.BooleanField(help_text="players ≥ max_players, when a cap is set.")
+    host_online = serializers.SerializerMethodField(
+        help_text="The host showed a sign of life within HOST_HEARTBEAT_TIMEOUT seconds."
+    )
+    last_seen = serializers.SerializerMethodField(
+        help_text="The host's last sign of life, in ms since the epoch."
+    )
 
     def get_created_at(self, room: Room) -> int:
         return epoch_ms(room.created_at)
 
+    def get_host_online(self, room: Room) -> bool:
+        return room.host_online()
 
-class RoomRegisteredOutputSerializer(RoomOutputSerializer):
+    def get_last_seen(self, room: Room) -> int:
+        return epoch_ms(room.last_seen_at)
+
+
+class RoomHostOutputSerializer(RoomOutputSerializer):
+    """The host's view of its room."""
+
     expires_at = serializers.SerializerMethodField(
-        help_text="When the room expires unless re-registered, in ms since the epoch."
+        help_text="When the room expires without a sign of life, in ms since the epoch."
     )
 
     def get_expires_at(self, room: Room) -> int:
         return epoch_ms(room.expires_at)
+
+
+class RoomCreatedOutputSerializer(RoomHostOutputSerializer):
+    """The answer that creates a room: the host's view and the room's token, shown once."""
+
+    host_token = serializers.SerializerMethodField(
+        help_text="The room's token: send it as X-Room-Token to change or close the room. "
+        "Shown only here."
+    )
+
+    def get_host_token(self, room: Room) -> str:
+        return self.context["host_token"]

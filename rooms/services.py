@@ -1,4 +1,9 @@
-"""Writes to the room store: register, close and purge rooms. Each outcome is logged."""
+"""Writes to the room store: register, report (heartbeats and status), close and purge rooms.
+
+Every write moves the room's `version` on, so that whatever shows a room (the lookup, a group's
+lobby card) can tell it changed. Each outcome a host or an operator would want to know of is
+logged; room tokens never are.
+"""
 
 import logging
 import secrets
@@ -8,18 +13,22 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.errors import ApplicationError
 from rooms.models import Room, RoomQuerySet
-from rooms.validators import ROOM_CODE_RE
+from rooms.tokens import room_token, room_token_matches, token_salt_new
 
 logger = logging.getLogger(__name__)
 
-# Four letters without the look-alikes I, L and O (1, 0), read out loud across a party.
-ALLOCATED_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ"
+# Four consonants without look-alikes (no L beside 1, no vowels, so no code spells a word),
+# read out loud across a party: 19^4, about 130,000 codes.
+ALLOCATED_CODE_ALPHABET = "BCDFGHJKMNPQRSTVWXZ"
 ALLOCATED_CODE_LENGTH = 4
 ALLOCATION_ATTEMPTS = 50
+# What a host reports about its room, in a registration, a heartbeat or a PATCH.
+STATUS_FIELDS = ("state", "players", "max_players", "locked")
 
 
 class NoFreeRoomCode(ApplicationError):
@@ -29,27 +38,52 @@ class NoFreeRoomCode(ApplicationError):
     message = "no free room code right now; try again"
 
 
-class _CodeTaken(Exception):
-    """The code belongs to a live room that this registration must not replace."""
+class RoomNotFound(ApplicationError):
+    status = 404
+    message = "room not found"
+
+
+class RoomHeldByAnotherHost(ApplicationError):
+    """A registration of a live room without its token, or with a wrong one."""
+
+    status = 409
+
+    def __init__(self, code: str, *, wrong_token: bool):
+        super().__init__(f"room {code} is live and held by another host")
+        self.wrong_token = wrong_token
 
 
 @dataclass(frozen=True)
 class Registration:
     room: Room
     created: bool
+    # The new room's token, shown once: only when the registration created the room.
+    token: str | None
 
 
-def room_register(*, code: str | None, ws_url: str, app_url: str) -> Registration:
+def room_register(
+    *,
+    code: str | None,
+    ws_url: str,
+    app_url: str,
+    token: str = "",
+    status: dict | None = None,
+) -> Registration:
     """Register a room under `code`, or under a fresh code when `code` is None.
 
-    Registering a live code again replaces its URLs (quick tunnels change URL on every
-    restart), extends its expiry and keeps its created_at. A code whose room has expired
-    or was closed starts a new room.
+    A code with no live room (unknown, expired or closed) starts a new room with a new token.
+    A live room is registered again only with its token: its URLs are replaced (quick tunnels
+    change URL on every restart), its created_at is kept, and the registration is a sign of
+    life. Without the token, or with a wrong one, RoomHeldByAnotherHost and nothing changes.
     """
     if code is not None:
-        registration = _room_save(code=code.upper(), ws_url=ws_url, app_url=app_url, replace=True)
+        registration = _room_save(
+            code=code.upper(), ws_url=ws_url, app_url=app_url, token=token, status=status or {}
+        )
     else:
-        registration = _room_save_under_a_fresh_code(ws_url=ws_url, app_url=app_url)
+        registration = _room_save_under_a_fresh_code(
+            ws_url=ws_url, app_url=app_url, status=status or {}
+        )
     logger.info(
         "room %s %s: ws_url %s",
         registration.room.code,
@@ -59,13 +93,19 @@ def room_register(*, code: str | None, ws_url: str, app_url: str) -> Registratio
     return registration
 
 
-def _room_save_under_a_fresh_code(*, ws_url: str, app_url: str) -> Registration:
+class _CodeTaken(Exception):
+    """The fresh code drawn belongs to a live room: draw another."""
+
+
+def _room_save_under_a_fresh_code(*, ws_url: str, app_url: str, status: dict) -> Registration:
     for _ in range(ALLOCATION_ATTEMPTS):
         fresh = "".join(
             secrets.choice(ALLOCATED_CODE_ALPHABET) for _ in range(ALLOCATED_CODE_LENGTH)
         )
         try:
-            return _room_save(code=fresh, ws_url=ws_url, app_url=app_url, replace=False)
+            return _room_save(
+                code=fresh, ws_url=ws_url, app_url=app_url, token=None, status=status
+            )
         except _CodeTaken:
             continue
     logger.warning("no free room code: %d random codes were all live rooms", ALLOCATION_ATTEMPTS)
@@ -78,10 +118,13 @@ def _loggable_url(url: str) -> str:
     return parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment="").geturl()
 
 
-def _room_save(*, code: str, ws_url: str, app_url: str, replace: bool) -> Registration:
-    """Create or refresh the room `code`; with replace=False, a live room raises _CodeTaken."""
+def _room_save(
+    *, code: str, ws_url: str, app_url: str, token: str | None, status: dict
+) -> Registration:
+    """Create the room `code`, or register its live room again with its `token`; with
+    token=None (a code the hub drew), a live room raises _CodeTaken instead."""
     now = timezone.now()
-    expires_at = now + timedelta(seconds=settings.ROOM_TTL_SECONDS)
+    alive = {"last_seen_at": now, "expires_at": now + timedelta(seconds=settings.ROOM_TTL_SECONDS)}
     with transaction.atomic():
         room = Room.objects.select_for_update().filter(code=code).first()
         if room is None:
@@ -95,39 +138,89 @@ def _room_save(*, code: str, ws_url: str, app_url: str, replace: bool) -> Regist
                         app_url=app_url,
                         created_at=now,
                         updated_at=now,
-                        expires_at=expires_at,
+                        token_salt=token_salt_new(),
+                        **alive,
+                        **status,
                     )
-                return Registration(room=room, created=True)
+                return _created(room)
             except IntegrityError:
                 room = Room.objects.select_for_update().get(code=code)
-        live = room.status(now) == Room.Status.LIVE
-        if live and not replace:
-            raise _CodeTaken
-        if not live:
-            room.created_at = now
-            room.closed_at = None
-        room.ws_url = ws_url
-        room.app_url = app_url
-        room.updated_at = now
-        room.expires_at = expires_at
+        if room.status(now) == Room.Status.LIVE:
+            if token is None:
+                raise _CodeTaken
+            if not room_token_matches(token_salt=room.token_salt, given=token):
+                logger.warning(
+                    "room %s registration refused: %s token", code, "a wrong" if token else "no"
+                )
+                raise RoomHeldByAnotherHost(code, wrong_token=bool(token))
+            _assign(room, ws_url=ws_url, app_url=app_url, updated_at=now, **alive, **status)
+            room.save()
+            return Registration(room, created=False, token=None)
+        # An ended room's code starts a new room: new token, new status, new history.
+        defaults = {field: Room._meta.get_field(field).get_default() for field in STATUS_FIELDS}
+        _assign(
+            room,
+            ws_url=ws_url,
+            app_url=app_url,
+            created_at=now,
+            updated_at=now,
+            closed_at=None,
+            token_salt=token_salt_new(),
+            **(defaults | status),
+            **alive,
+        )
         room.save()
-        return Registration(room=room, created=not live)
+        return _created(room)
+
+
+def _created(room: Room) -> Registration:
+    return Registration(room, created=True, token=room_token(token_salt=room.token_salt))
+
+
+def _assign(room: Room, **values) -> None:
+    for field, value in values.items():
+        setattr(room, field, value)
+    room.version += 1
+
+
+def room_report(*, room: Room, changes: dict) -> Room:
+    """The host's sign of life (a heartbeat or a PATCH), with any changes to its status or
+    URLs: the room expires ROOM_TTL_SECONDS from now. RoomNotFound when the room ended
+    meanwhile (a close racing the heartbeat): nothing is changed then."""
+    now = timezone.now()
+    updated = (
+        Room.objects.live(now)
+        .filter(pk=room.pk)
+        .update(
+            **changes,
+            last_seen_at=now,
+            expires_at=now + timedelta(seconds=settings.ROOM_TTL_SECONDS),
+            version=F("version") + 1,
+        )
+    )
+    if not updated:
+        raise RoomNotFound
+    room.refresh_from_db()
+    return room
+
+
+def room_edited(*, room: Room) -> None:
+    """Save an operator's edit of the room's URLs (the admin), as a change like any other."""
+    room.version += 1
+    room.save()
+    logger.info("room %s edited by an operator: ws_url %s", room.code, _loggable_url(room.ws_url))
 
 
 def rooms_close(*, rooms: RoomQuerySet) -> int:
     """Close the live rooms among `rooms`; returns how many were closed."""
-    return rooms.live().update(closed_at=timezone.now())
+    return rooms.live().update(closed_at=timezone.now(), version=F("version") + 1)
 
 
-def room_close(*, code: str) -> bool:
-    """Close the live room `code` (any case) for its host; False when there is none."""
-    # What cannot be a code names no room, and some of it (NUL) PostgreSQL cannot even compare.
-    if not ROOM_CODE_RE.fullmatch(code):
-        return False
-    closed = rooms_close(rooms=Room.objects.filter(code=code.upper())) > 0
-    if closed:
-        logger.info("room %s closed by its host", code.upper())
-    return closed
+def room_close(*, room: Room) -> None:
+    """Close the live room for its host; RoomNotFound when it ended meanwhile."""
+    if not rooms_close(rooms=Room.objects.filter(pk=room.pk)):
+        raise RoomNotFound
+    logger.info("room %s closed by its host", room.code)
 
 
 def rooms_purge() -> int:

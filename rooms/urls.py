@@ -3,8 +3,21 @@ from django.urls import path
 from rooms import views
 
 urlpatterns = [
-    path("api/host/rooms/register", views.RoomRegisterApi.as_view(), name="room-register"),
-    path("api/host/rooms/<str:code>", views.RoomCloseApi.as_view(), name="room-close"),
+    # REGISTER is a valid room code too: this path registers rooms (POST), and its host changes
+    # and closes the room coded REGISTER here (PATCH, DELETE).
+    path(
+        "api/host/rooms/register",
+        views.RoomRegisterApi.as_view(),
+        {"code": "REGISTER"},
+        name="room-register",
+    ),
+    path("api/host/rooms", views.RoomCreateApi.as_view(), name="room-create"),
+    path("api/host/rooms/<str:code>", views.RoomOwnerApi.as_view(), name="room-owner"),
+    path(
+        "api/host/rooms/<str:code>/heartbeat",
+        views.RoomHeartbeatApi.as_view(),
+        name="room-heartbeat",
+    ),
     path("api/rooms/<str:code>", views.RoomDetailApi.as_view(), name="room-detail"),
     path("join/<str:code>", views.room_join, name="room-join"),
 ]

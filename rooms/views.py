@@ -14,14 +14,24 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.authentication import MiniAppLaunch, TelegramInitData
-from core.schema import DATABASE_DOWN, HOST_AUTH, MINI_APP_AUTH, errors
+from core.schema import (
+    DATABASE_DOWN,
+    HOST_AUTH,
+    MINI_APP_AUTH,
+    ROOM_AUTH,
+    ROOM_TOKEN_PARAMETER,
+    errors,
+)
 from rooms import selectors, services
-from rooms.limits import ROOM_LOOKUP_MISS
-from rooms.permissions import HostSecret
+from rooms.limits import HOST_AUTH_FAIL, ROOM_LOOKUP_MISS
+from rooms.permissions import ROOM_TOKEN_HEADER, HostSecret, RoomToken
 from rooms.serializers import (
+    RoomCreatedOutputSerializer,
+    RoomHeartbeatInputSerializer,
+    RoomHostOutputSerializer,
     RoomOutputSerializer,
-    RoomRegisteredOutputSerializer,
     RoomRegisterInputSerializer,
+    RoomUpdateInputSerializer,
 )
 from rooms.validators import ROOM_CODE_RE
 
@@ -33,85 +43,156 @@ CODE_PARAMETER = OpenApiParameter(
     description="The room code, in any case.",
     examples=[OpenApiExample("A room code", value="ABCD")],
 )
-CLOSE_RESPONSES = {
-    204: OpenApiResponse(description="The room is closed."),
-    **errors(
-        403,
-        404,
-        429,
-        503,
-        s404="No live room has this code.",
-        s503=f"{NOT_CONFIGURED} {DATABASE_DOWN}",
-    ),
-}
+HOST_OFFLINE_RETRY_SECONDS = 60
+OWNER_ERRORS = errors(
+    403,
+    404,
+    429,
+    503,
+    s403="X-Room-Token is missing or is not this room's token.",
+    s404="No live room has this code.",
+    s429="Too many wrong host secrets or room tokens from this address; see Retry-After.",
+    s503=DATABASE_DOWN,
+)
+REPORT_DESCRIPTION = (
+    "A sign of life: the room expires ROOM_TTL_SECONDS from now, and its host shows online. "
+    "Fields left out stay as they are; an unknown field is refused."
+)
 
 
-class RoomNotFound(exceptions.NotFound):
-    default_detail = "room not found"
+class RoomOwnerApi(APIView):
+    """The host's own room: change it (PATCH) or close it (DELETE), with its token."""
 
+    permission_classes = [RoomToken]
 
-class RoomCloseApi(APIView):
-    permission_classes = [HostSecret]
+    def get_permissions(self):
+        # A method the view does not have is answered 405, whoever asks.
+        if not hasattr(self, self.request.method.lower()):
+            return []
+        return super().get_permissions()
 
     @extend_schema(
-        summary="Close a room",
+        summary="Change your room: its status or its URLs",
+        tags=["Host App"],
+        description=REPORT_DESCRIPTION,
+        parameters=[CODE_PARAMETER],
+        auth=ROOM_AUTH,
+        request=RoomUpdateInputSerializer,
+        responses={200: RoomHostOutputSerializer, **errors(400), **OWNER_ERRORS},
+    )
+    def patch(self, request, code: str):
+        room = services.room_report(
+            room=request.room, changes=_valid(RoomUpdateInputSerializer, request)
+        )
+        return Response(RoomHostOutputSerializer(room).data)
+
+    @extend_schema(
+        summary="Close your room",
         tags=["Host App"],
         parameters=[CODE_PARAMETER],
-        auth=HOST_AUTH,
-        responses=CLOSE_RESPONSES,
+        auth=ROOM_AUTH,
+        responses={204: OpenApiResponse(description="The room is closed."), **OWNER_ERRORS},
     )
     def delete(self, request, code: str):
-        if not services.room_close(code=code):
-            raise RoomNotFound
+        services.room_close(room=request.room)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class RoomRegisterApi(RoomCloseApi):
-    @extend_schema(
-        summary="Close the room coded REGISTER",
-        tags=["Host App"],
-        auth=HOST_AUTH,
-        responses=CLOSE_RESPONSES,
-    )
-    def delete(self, request):
-        # REGISTER is a valid room code too, and its close URL is this one.
-        return super().delete(request, code="register")
+class RoomCreateApi(APIView):
+    """POST /api/host/rooms: register a room (HOST_SECRET)."""
+
+    permission_classes = [HostSecret]
 
     @extend_schema(
-        summary="Register or refresh a room",
+        summary="Register a room, or register your live room again",
         tags=["Host App"],
-        description="A new code, or a code with no live room, answers 201; re-registering "
-        "a live room updates its URLs, extends its expiry and answers 200.",
+        description="No code, or a code with no live room: 201, a new room and its token, "
+        "shown once. A live code with its token (X-Room-Token or `host_token`): 200, its URLs "
+        "replaced and `created_at` kept. A live code without its token, or with a wrong one: "
+        "409, nothing changed. A registration is a sign of life.",
         auth=HOST_AUTH,
+        parameters=[ROOM_TOKEN_PARAMETER],
         request=RoomRegisterInputSerializer,
         responses={
-            201: RoomRegisteredOutputSerializer,
-            200: RoomRegisteredOutputSerializer,
+            201: RoomCreatedOutputSerializer,
+            200: RoomHostOutputSerializer,
             **errors(
                 400,
                 403,
+                409,
                 413,
                 415,
                 429,
                 503,
+                s409="The code names a live room whose token was not sent.",
                 s503=f"{NOT_CONFIGURED} Or no free room code was found. {DATABASE_DOWN}",
             ),
         },
     )
-    def post(self, request):
+    def post(self, request, **kwargs):
         if not isinstance(request.data, dict):
             raise exceptions.ParseError("request body must be a JSON object")
         serializer = RoomRegisterInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        registration = services.room_register(
-            code=serializer.validated_data.get("room_code"),
-            ws_url=serializer.validated_data["ws_url"],
-            app_url=serializer.validated_data["app_url"],
-        )
-        return Response(
-            RoomRegisteredOutputSerializer(registration.room).data,
-            status=status.HTTP_201_CREATED if registration.created else status.HTTP_200_OK,
-        )
+        data = serializer.validated_data
+        token = request.headers.get(ROOM_TOKEN_HEADER, "") or data.get("host_token", "")
+        try:
+            registration = services.room_register(
+                code=data.get("room_code"),
+                ws_url=data["ws_url"],
+                app_url=data["app_url"],
+                token=token,
+                status={field: data[field] for field in services.STATUS_FIELDS if field in data},
+            )
+        except services.RoomHeldByAnotherHost as held:
+            if held.wrong_token:
+                HOST_AUTH_FAIL.hit(request.META)
+            raise
+        if registration.created:
+            answer = RoomCreatedOutputSerializer(
+                registration.room, context={"host_token": registration.token}
+            )
+            return Response(answer.data, status=status.HTTP_201_CREATED)
+        return Response(RoomHostOutputSerializer(registration.room).data)
+
+
+class RoomRegisterApi(RoomOwnerApi):
+    """POST /api/host/rooms/register registers a room, as RoomCreateApi does. The path also
+    names the room coded REGISTER, which its host changes and closes here as any other room
+    (urls.py gives the code)."""
+
+    post = RoomCreateApi.post
+
+    def get_permissions(self):
+        return [HostSecret()] if self.request.method == "POST" else super().get_permissions()
+
+
+class RoomHeartbeatApi(APIView):
+    permission_classes = [RoomToken]
+
+    @extend_schema(
+        summary="Say your room is alive, with its status",
+        tags=["Host App"],
+        description=REPORT_DESCRIPTION + " The body may be empty.",
+        parameters=[CODE_PARAMETER],
+        auth=ROOM_AUTH,
+        request=RoomHeartbeatInputSerializer,
+        responses={200: RoomHostOutputSerializer, **errors(400, 413, 415), **OWNER_ERRORS},
+    )
+    def post(self, request, code: str):
+        changes = _valid(RoomHeartbeatInputSerializer, request)
+        room = services.room_report(room=request.room, changes=changes)
+        return Response(RoomHostOutputSerializer(room).data)
+
+
+def _valid(serializer_class, request) -> dict:
+    """The request's validated fields; an empty body is no change."""
+    data = request.data if request.body else {}
+    if not isinstance(data, dict):
+        raise exceptions.ParseError("request body must be a JSON object")
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
 
 class RoomDetailApi(APIView):
@@ -140,7 +221,7 @@ class RoomDetailApi(APIView):
         room = selectors.room_get_live(code=code)
         if room is None:
             ROOM_LOOKUP_MISS.hit(request.META)
-            raise RoomNotFound
+            raise services.RoomNotFound
         return Response(RoomOutputSerializer(room).data)
 
 
@@ -149,7 +230,7 @@ class RoomDetailApi(APIView):
 @xframe_options_exempt
 def room_join(request, code: str):
     """Where the bot's join button leads: a 302 to the live room's current app, or a short page
-    in the player's language (Accept-Language) saying the room is gone.
+    in the player's language (Accept-Language) saying the room is gone or its host offline.
 
     The button sends players through here rather than straight to app_url, so a button sent
     before the Host App re-registered with a new app_url still opens the right app. Never
@@ -163,6 +244,16 @@ def room_join(request, code: str):
         response.headers["Retry-After"] = str(wait)
         return response
     room = selectors.room_get_live(code=code)
+    if room is not None and not room.host_online():
+        # Its host's socket is likely dead: a page that says so, rather than a game that hangs.
+        response = _join_page(
+            request,
+            "rooms/join_host_offline.html",
+            {"code": room.code},
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response.headers["Retry-After"] = str(HOST_OFFLINE_RETRY_SECONDS)
+        return response
     if room is not None:
         return HttpResponseRedirect(selectors.room_join_url(room=room))
     ROOM_LOOKUP_MISS.hit(request.META)

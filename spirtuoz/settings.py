@@ -68,6 +68,10 @@ PORT = envint("PORT", "3000")
 ROOM_TTL_SECONDS = envint("ROOM_TTL_SECONDS", str(12 * 60 * 60))
 if ROOM_TTL_SECONDS <= 0:
     raise ImproperlyConfigured("ROOM_TTL_SECONDS must be greater than zero")
+# A host whose last sign of life (a registration or a heartbeat) is older is shown offline.
+HOST_HEARTBEAT_TIMEOUT = envint("HOST_HEARTBEAT_TIMEOUT", "45")
+if HOST_HEARTBEAT_TIMEOUT <= 0:
+    raise ImproperlyConfigured("HOST_HEARTBEAT_TIMEOUT must be greater than zero")
 
 # Served over HTTPS, i.e. deployed: this alone turns on the production-only protections
 # below, so that `make run` on http://127.0.0.1:3000 works without them.
@@ -220,8 +224,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Spirtuoz hub API",
     "DESCRIPTION": (
-        "Rooms for Spirtuoz Party: the Host App registers and closes them with HOST_SECRET, "
-        "the Mini App looks them up and loads players' avatars. Every error is "
+        "Rooms for Spirtuoz Party: the Host App creates rooms with HOST_SECRET and keeps, "
+        "changes and closes its own with the room token it was given; the Mini App looks "
+        "rooms up and loads players' avatars. Every error is "
         '`{"error": "<message>"}`.'
     ),
     "VERSION": "1.0.0",
@@ -231,6 +236,12 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {
             "hostSecret": {"type": "apiKey", "in": "header", "name": "X-Host-Secret"},
             "hostBearer": {"type": "http", "scheme": "bearer"},
+            "roomToken": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Room-Token",
+                "description": "The room's token, given once when the room was created.",
+            },
             "telegramWebhookSecret": {
                 "type": "apiKey",
                 "in": "header",

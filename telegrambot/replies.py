@@ -32,22 +32,41 @@ def language_for(language_code: str | None) -> str:
 
 
 def room_open(*, language: str, room: Room, private: bool, bot_username: str) -> Reply:
-    """The live room's answer: a Mini App button in a private chat; in a group, where Web App
-    buttons are not allowed, a link that opens the private chat with the code."""
+    """The live room's answer, with what its host reports (players, full, locked, playing): a
+    Mini App button in a private chat; in a group, where Web App buttons are not allowed, a
+    link that opens the private chat with the code. No button when the host seems offline:
+    its socket is likely dead."""
     with translation.override(language):
-        button_text = _("Join room %(code)s") % {"code": room.code}
+        code = {"code": room.code}
+        if not room.host_online():
+            return Reply(
+                _("The host of room %(code)s seems to be offline. Try again in a minute.") % code
+            )
+        if room.state == Room.State.PLAYING:
+            sentences = [_("Room %(code)s: the game has already started.") % code]
+        else:
+            sentences = [_("Room %(code)s is open.") % code]
+        if room.max_players is not None:
+            numbers = {"players": room.players, "max": room.max_players}
+            sentences.append(_("Players: %(players)s/%(max)s.") % numbers)
+        elif room.players:
+            sentences.append(_("Players: %(players)s.") % {"players": room.players})
+        if room.full:
+            sentences.append(_("The room is full."))
+        if room.locked:
+            sentences.append(_("The host is not taking new players right now."))
+        button_text = _("Join room %(code)s") % code
         if private:
-            text = _("Room %(code)s is open. Tap the button below to join the game.")
+            sentences.append(_("Tap the button below to join the game."))
             url = settings.PUBLIC_URL + reverse("room-join", args=[room.code])
             button = InlineKeyboardButton(button_text, web_app=WebAppInfo(url=url))
         else:
-            text = _(
-                "Room %(code)s is open. Tap the button below to open a chat with me "
-                "and join the game there."
+            sentences.append(
+                _("Tap the button below to open a chat with me and join the game there.")
             )
             url = f"https://t.me/{bot_username}?start={room.code}"
             button = InlineKeyboardButton(button_text, url=url)
-        return Reply(text % {"code": room.code}, InlineKeyboardMarkup([[button]]))
+        return Reply(" ".join(sentences), InlineKeyboardMarkup([[button]]))
 
 
 def room_not_found(*, language: str, code: str) -> Reply:

@@ -102,7 +102,12 @@ GOOD_VALUES = {
         ),
         ANY_TEXT,
     ),
+    "state": st.sampled_from(["lobby", "playing"]),
+    "players": st.integers(0, 100_000),
+    "max_players": st.one_of(st.none(), st.integers(1, 100_000)),
+    "locked": st.booleans(),
 }
+STATUS_FIELDS = ("state", "players", "max_players", "locked")
 
 
 @st.composite
@@ -111,7 +116,13 @@ def register_fields(draw) -> dict:
     body = {
         field: draw(st.one_of(good, FIELD_VALUES) if draw(st.booleans()) else good)
         for field, good in GOOD_VALUES.items()
+        if field not in STATUS_FIELDS
     }
+    # The status is optional: each field is left out, good, or now and then anything at all.
+    for field in STATUS_FIELDS:
+        choice = draw(st.sampled_from(["out", "out", "good", "good", "good", "any"]))
+        if choice != "out":
+            body[field] = draw(GOOD_VALUES[field] if choice == "good" else FIELD_VALUES)
     if draw(st.booleans()):
         body |= draw(st.dictionaries(ANY_TEXT, JSON_VALUES, max_size=2))
     return body
@@ -161,8 +172,11 @@ def assert_every_room_is_valid(settings) -> None:
         room.full_clean()
         assert ROOM_CODE_RE.fullmatch(room.code), room.code
         assert room.code == room.code.upper()
-        assert room.created_at <= room.updated_at < room.expires_at
-        assert room.expires_at - room.updated_at == timedelta(seconds=settings.ROOM_TTL_SECONDS)
+        assert room.created_at <= room.updated_at <= room.last_seen_at < room.expires_at
+        assert room.expires_at - room.last_seen_at == timedelta(seconds=settings.ROOM_TTL_SECONDS)
+        assert room.state in Room.State.values
+        assert 0 <= room.players <= 100_000
+        assert room.max_players is None or 1 <= room.max_players <= 100_000
         assert room.closed_at is None or room.closed_at >= room.created_at
 
 
@@ -192,13 +206,16 @@ class TestFuzzing:
             assert_well_answered(response)
             if response.status_code in (200, 201):
                 stored = Room.objects.get(code=response.json()["room_code"])
-                assert response.json() == {
-                    "room_code": stored.code,
-                    "ws_url": body["ws_url"],
-                    "app_url": body["app_url"],
-                    "created_at": int(stored.created_at.timestamp() * 1000),
-                    "expires_at": int(stored.expires_at.timestamp() * 1000),
+                answer = response.json()
+                assert {
+                    field: answer[field] for field in ("ws_url", "app_url", *STATUS_FIELDS)
+                } == {
+                    field: getattr(stored, field)
+                    for field in ("ws_url", "app_url", *STATUS_FIELDS)
                 }
+                assert (answer["ws_url"], answer["app_url"]) == (body["ws_url"], body["app_url"])
+                assert answer["created_at"] == int(stored.created_at.timestamp() * 1000)
+                assert answer["expires_at"] == int(stored.expires_at.timestamp() * 1000)
 
         register()
 
@@ -244,7 +261,7 @@ class TestFuzzing:
         def close_or_look_up(code, secret, init_data, close):
             if close:
                 response = hub.delete(
-                    f"/api/host/rooms/{path_segment(code)}", HTTP_X_HOST_SECRET=secret
+                    f"/api/host/rooms/{path_segment(code)}", HTTP_X_ROOM_TOKEN=secret
                 )
             else:
                 authorization = {} if init_data is None else {"HTTP_AUTHORIZATION": init_data}
@@ -252,6 +269,38 @@ class TestFuzzing:
             assert_well_answered(response)
 
         close_or_look_up()
+
+        assert_every_room_is_valid(settings)
+
+    def test_heartbeats_and_changes_of_any_body_never_fail_the_hub_or_its_rooms(
+        self, hub, settings, register
+    ):
+        token = register({"room_code": "BEAT"}).json()["host_token"]
+
+        @FUZZ
+        @given(
+            body=st.one_of(
+                st.fixed_dictionaries(
+                    {}, optional={**{f: GOOD_VALUES[f] | FIELD_VALUES for f in STATUS_FIELDS}}
+                ).map(json.dumps),
+                st.dictionaries(ANY_TEXT, JSON_VALUES, max_size=3).map(json.dumps),
+                JSON_VALUES.map(json.dumps),
+                st.binary(max_size=40),
+            ),
+            patch=st.booleans(),
+            wrong_token=st.booleans(),
+        )
+        def report(body, patch, wrong_token):
+            response = hub.generic(
+                "PATCH" if patch else "POST",
+                "/api/host/rooms/BEAT" if patch else "/api/host/rooms/BEAT/heartbeat",
+                body,
+                "application/json",
+                HTTP_X_ROOM_TOKEN=token + "x" if wrong_token else token,
+            )
+            assert_well_answered(response)
+
+        report()
 
         assert_every_room_is_valid(settings)
 

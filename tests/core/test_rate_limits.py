@@ -9,7 +9,6 @@ from rest_framework.test import APIRequestFactory
 
 from core import ratelimit
 from core.ratelimit import Rate, client_address
-from tests.support import HOST_SECRET
 
 PLAYER = {"REMOTE_ADDR": "198.51.100.7"}
 OTHER = {"REMOTE_ADDR": "198.51.100.8"}
@@ -201,13 +200,9 @@ class TestHostAuthLimit:
     def test_wrong_secrets_past_the_limit_get_429_even_with_the_right_one(
         self, api, register, clock, tight_limits
     ):
-        register({"room_code": "ABCD"})
-        wrong = [
-            api.delete("/api/host/rooms/ABCD", HTTP_X_HOST_SECRET="guess", **PLAYER).status_code,
-            api.delete("/api/host/rooms/ABCD", **PLAYER).status_code,
-        ]
+        wrong = [guess(api, "guess-1"), guess(api, "guess-2")]
 
-        right = api.delete("/api/host/rooms/ABCD", HTTP_X_HOST_SECRET=HOST_SECRET, **PLAYER)
+        right = register({"room_code": "ABCD"}, **PLAYER)
 
         assert wrong == [403, 403]
         assert right.status_code == 429
@@ -215,29 +210,45 @@ class TestHostAuthLimit:
         assert right.json() == {
             "error": "too many wrong host secrets from this address; try again in 60 s"
         }
-        assert api.get("/api/rooms/ABCD").status_code == 200  # still open: nothing changed
+        assert api.get("/api/rooms/ABCD").status_code == 404  # nothing was created
 
     def test_the_right_secret_never_counts(self, api, register, clock, tight_limits):
-        for _ in range(5):
-            assert register({"room_code": "ABCD"}, **PLAYER).status_code in (200, 201)
+        for number in range(5):
+            assert register({"room_code": f"ROOM{number}"}, **PLAYER).status_code == 201
 
-        assert (
-            api.delete("/api/host/rooms/ABCD", HTTP_X_HOST_SECRET="x", **PLAYER).status_code == 403
-        )
+        assert guess(api, "x") == 403
 
     def test_the_host_on_another_address_still_gets_in(self, api, register, clock, tight_limits):
         for _ in range(3):
-            api.delete("/api/host/rooms/ABCD", HTTP_X_HOST_SECRET="guess", **PLAYER)
+            guess(api, "guess")
 
         assert register({"room_code": "ABCD"}, **OTHER).status_code == 201
 
     def test_the_default_allows_10_failures_a_minute(self, api, clock):
-        answers = [
-            api.delete("/api/host/rooms/ABCD", HTTP_X_HOST_SECRET="guess", **PLAYER).status_code
-            for _ in range(11)
-        ]
+        answers = [guess(api, f"guess-{n}") for n in range(11)]
 
         assert answers == [403] * 10 + [429]
+
+    def test_wrong_room_tokens_count_too(self, api, register, clock, tight_limits):
+        token = register({"room_code": "ABCD"}).json()["host_token"]
+        wrong = [
+            api.delete("/api/host/rooms/ABCD", HTTP_X_ROOM_TOKEN="guess", **PLAYER).status_code
+            for _ in range(2)
+        ]
+
+        right = api.delete("/api/host/rooms/ABCD", HTTP_X_ROOM_TOKEN=token, **PLAYER)
+
+        assert wrong == [403, 403]
+        assert right.status_code == 429
+        assert api.get("/api/rooms/ABCD").status_code == 200  # still open
+
+
+def guess(api, secret: str) -> int:
+    """The status of a registration with a wrong host secret from PLAYER."""
+    body = {"ws_url": "wss://a.example/ws", "app_url": "https://mini.app"}
+    return api.post(
+        "/api/host/rooms/register", body, HTTP_X_HOST_SECRET=secret, **PLAYER
+    ).status_code
 
 
 @pytest.mark.django_db

@@ -17,6 +17,8 @@ from rooms.models import Room
 from tests.support import BASE_DIR, HOST_SECRET
 
 WS_URL = "wss://abc.trycloudflare.com/ws"
+REGISTER = "/api/host/rooms/register"
+BODY = {"ws_url": WS_URL, "app_url": "https://mini.app"}
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +41,11 @@ class TestRequestLogs:
         ]
 
     def test_a_re_registration_is_logged_with_the_new_ws_url(self, register, logged):
-        register({"room_code": "ABCD"})
+        token = register({"room_code": "ABCD"}).json()["host_token"]
 
-        register({"room_code": "ABCD", "ws_url": "wss://new.trycloudflare.com/ws"})
+        register(
+            {"room_code": "ABCD", "ws_url": "wss://new.trycloudflare.com/ws", "host_token": token}
+        )
 
         assert logged()[1:] == [
             (
@@ -54,8 +58,8 @@ class TestRequestLogs:
     def test_a_code_registered_again_after_its_room_closed_is_a_new_room(
         self, api, register, logged
     ):
-        register({"room_code": "ABCD"})
-        api.delete("/api/host/rooms/ABCD", HTTP_X_HOST_SECRET=HOST_SECRET)
+        token = register({"room_code": "ABCD"}).json()["host_token"]
+        api.delete("/api/host/rooms/ABCD", HTTP_X_ROOM_TOKEN=token)
 
         register({"room_code": "ABCD"})
 
@@ -94,22 +98,22 @@ class TestRequestLogs:
         ]
 
     def test_a_close_by_the_host_is_logged(self, api, register, logged):
-        register({"room_code": "ABCD"})
+        token = register({"room_code": "ABCD"}).json()["host_token"]
 
-        api.delete("/api/host/rooms/abcd", HTTP_AUTHORIZATION=f"Bearer {HOST_SECRET}")
+        api.delete("/api/host/rooms/abcd", HTTP_X_ROOM_TOKEN=token)
 
         assert logged()[1:] == [("rooms.services", logging.INFO, "room ABCD closed by its host")]
 
     def test_closing_a_room_that_is_not_live_logs_nothing(self, api, logged):
-        response = api.delete("/api/host/rooms/ABCD", HTTP_X_HOST_SECRET=HOST_SECRET)
+        response = api.delete("/api/host/rooms/ABCD", HTTP_X_ROOM_TOKEN="any")
 
         assert response.status_code == 404
         assert logged() == []
 
     def test_a_purge_logs_how_many_rooms_it_deleted(self, api, register, logged):
-        register({"room_code": "ABCD"})
+        token = register({"room_code": "ABCD"}).json()["host_token"]
         register({"room_code": "EFGH"})
-        api.delete("/api/host/rooms/ABCD", HTTP_X_HOST_SECRET=HOST_SECRET)
+        api.delete("/api/host/rooms/ABCD", HTTP_X_ROOM_TOKEN=token)
 
         call_command("purge_rooms", stdout=io.StringIO())
 
@@ -137,39 +141,41 @@ class TestRequestLogs:
         ],
     )
     def test_a_wrong_secret_is_logged_but_not_the_secret_given(self, api, logged, credentials):
-        api.delete("/api/host/rooms/ABCD", **credentials)
+        api.post(REGISTER, BODY, **credentials)
 
         assert logged() == [
             (
                 "rooms.permissions",
                 logging.WARNING,
-                "host auth refused (wrong secret): DELETE /api/host/rooms/ABCD from 127.0.0.1",
+                "host auth refused (wrong secret): POST /api/host/rooms/register from 127.0.0.1",
             )
         ]
 
     def test_behind_a_trusted_proxy_the_address_it_saw_is_logged(self, api, logged, settings):
         settings.TRUSTED_PROXY_COUNT = 1
-        api.delete(
-            "/api/host/rooms/ABCD",
+        api.post(
+            REGISTER,
+            BODY,
             HTTP_X_HOST_SECRET="a-wrong-guess-42",
             HTTP_X_FORWARDED_FOR="203.0.113.7, 104.22.17.40",
             REMOTE_ADDR="10.21.157.68",
         )
 
         assert [message for _, _, message in logged()] == [
-            "host auth refused (wrong secret): DELETE /api/host/rooms/ABCD from 104.22.17.40"
+            "host auth refused (wrong secret): POST /api/host/rooms/register from 104.22.17.40"
         ]
 
     def test_without_a_trusted_proxy_a_forwarded_header_is_ignored(self, api, logged):
-        api.delete(
-            "/api/host/rooms/ABCD",
+        api.post(
+            REGISTER,
+            BODY,
             HTTP_X_HOST_SECRET="a-wrong-guess-42",
             HTTP_X_FORWARDED_FOR="203.0.113.7",
             REMOTE_ADDR="10.21.157.68",
         )
 
         assert [message for _, _, message in logged()] == [
-            "host auth refused (wrong secret): DELETE /api/host/rooms/ABCD from 10.21.157.68"
+            "host auth refused (wrong secret): POST /api/host/rooms/register from 10.21.157.68"
         ]
 
     def test_a_hub_without_host_secret_logs_why_it_refuses(self, register, logged, settings):
@@ -188,15 +194,22 @@ class TestRequestLogs:
         api.post(
             "/api/host/rooms/register", {**body, "room_code": "BODY", "host_secret": HOST_SECRET}
         )
-        register({"room_code": "HEAD"})
-        api.delete("/api/host/rooms/HEAD", HTTP_AUTHORIZATION=f"Bearer {HOST_SECRET}")
-        api.delete("/api/host/rooms/BODY", HTTP_X_HOST_SECRET=HOST_SECRET[:-1])
+        token = register({"room_code": "HEAD"}).json()["host_token"]
+        api.delete("/api/host/rooms/HEAD", HTTP_X_ROOM_TOKEN=token)
+        api.delete("/api/host/rooms/BODY", HTTP_X_ROOM_TOKEN=token)
+        api.post(REGISTER, BODY, HTTP_X_HOST_SECRET=HOST_SECRET[:-1])
         fake_telegram.fail("getUserProfilePhotos", 401, "Unauthorized")
         api.get("/api/users/42/avatar")
         call_command("purge_rooms", stdout=io.StringIO())
 
         assert len(caplog.records) >= 6
-        for secret in (HOST_SECRET, HOST_SECRET[:-1], settings.SECRET_KEY, fake_telegram.token):
+        for secret in (
+            HOST_SECRET,
+            HOST_SECRET[:-1],
+            settings.SECRET_KEY,
+            fake_telegram.token,
+            token,
+        ):
             assert secret not in caplog.text
 
     def test_log_lines_go_to_stdout(self):

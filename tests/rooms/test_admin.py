@@ -16,7 +16,7 @@ def rooms(register, time_machine):
     time_machine.shift(13 * 60 * 60)
     register({"room_code": "LIVE", "ws_url": "wss://live.trycloudflare.com/ws"})
     register({"room_code": "SHUT"})
-    services.room_close(code="SHUT")
+    services.room_close(room=Room.objects.get(code="SHUT"))
 
 
 def codes_in(response) -> list[str]:
@@ -30,7 +30,7 @@ class TestRoomAdmin:
         assert response.status_code == 200
         assert sorted(codes_in(response)) == ["GONE", "LIVE", "SHUT"]
         page = response.content.decode()
-        for heading in ("Code", "WebSocket URL", "Mini App URL", "Created", "Last registered"):
+        for heading in ("Code", "WebSocket URL", "Mini App URL", "Created", "Last seen"):
             assert heading in page
         assert "Expires" in page
         assert "wss://live.trycloudflare.com/ws" in page

@@ -1,6 +1,7 @@
 import pytest
 
 from rooms import services
+from rooms.models import Room
 
 pytestmark = pytest.mark.django_db
 
@@ -12,11 +13,20 @@ class TestRoomDetail:
         response = api.get("/api/rooms/ABCD")
 
         assert response.status_code == 200
+        # The original design's four fields first, exactly, then the room's status.
+        assert list(response.json())[:4] == ["room_code", "ws_url", "app_url", "created_at"]
         assert response.json() == {
             "room_code": "ABCD",
             "ws_url": "wss://abc.trycloudflare.com/ws",
             "app_url": "https://mini.app",
             "created_at": created["created_at"],
+            "state": "lobby",
+            "players": 0,
+            "max_players": None,
+            "locked": False,
+            "full": False,
+            "host_online": True,
+            "last_seen": created["last_seen"],
         }
         assert isinstance(response.json()["created_at"], int)
 
@@ -59,7 +69,7 @@ class TestRoomDetail:
 
     def test_it_does_not_serve_a_closed_room(self, api, register):
         register({"room_code": "ABCD"})
-        services.room_close(code="ABCD")
+        services.room_close(room=Room.objects.get(code="ABCD"))
 
         response = api.get("/api/rooms/ABCD")
 

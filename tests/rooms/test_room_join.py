@@ -3,12 +3,17 @@
 import pytest
 
 from rooms import services
+from rooms.models import Room
 
 pytestmark = pytest.mark.django_db
 
 
-def open_room(code: str = "ABCD", app_url: str = "https://mini.app") -> None:
-    services.room_register(code=code, ws_url="wss://abc.trycloudflare.com/ws", app_url=app_url)
+def open_room(code: str = "ABCD", app_url: str = "https://mini.app", token: str = "") -> str:
+    """Registers the room (again, with its token) and returns its token."""
+    registration = services.room_register(
+        code=code, ws_url="wss://abc.trycloudflare.com/ws", app_url=app_url, token=token
+    )
+    return registration.token or token
 
 
 class TestRoomJoin:
@@ -45,8 +50,8 @@ class TestRoomJoin:
         assert response.headers["Location"] == "https://mini.app/?v=2&room=ABCD"
 
     def test_it_follows_the_app_url_of_the_latest_registration(self, client):
-        open_room(app_url="https://old.example")
-        open_room(app_url="https://new.example/app")
+        token = open_room(app_url="https://old.example")
+        open_room(app_url="https://new.example/app", token=token)
 
         response = client.get("/join/ABCD")
 
@@ -82,7 +87,7 @@ class TestRoomJoinNotFound:
 
     def test_a_closed_room_gets_the_page(self, client):
         open_room()
-        services.room_close(code="ABCD")
+        services.room_close(room=Room.objects.get(code="ABCD"))
 
         response = client.get("/join/abcd")
 

@@ -18,6 +18,8 @@ from django.utils.cache import patch_vary_headers
 
 from rooms import lookup, services
 from rooms.lookup import RoomLookup
+from rooms.models import Room
+from rooms.tokens import room_token
 from tests.support.fake_telegram import TOKEN
 from tests.support.initdata import signed
 
@@ -114,6 +116,9 @@ class TestReplay:
             b'{"room_code":"FAST","ws_url":"wss://abc.trycloudflare.com/ws",'
             b'"app_url":"https://mini.app/?a=1","created_at":'
             + str(int(room.created_at.timestamp() * 1000)).encode()
+            + b',"state":"lobby","players":0,"max_players":null,"locked":false,"full":false,'
+            + b'"host_online":true,"last_seen":'
+            + str(int(room.last_seen_at.timestamp() * 1000)).encode()
             + b"}"
         )
 
@@ -273,11 +278,14 @@ class TestReplay:
             call(hub, "/api/rooms/FAST")
 
         services.room_register(
-            code="FAST", ws_url="wss://new.trycloudflare.com/ws", app_url=ROOM["app_url"]
+            code="FAST",
+            ws_url="wss://new.trycloudflare.com/ws",
+            app_url=ROOM["app_url"],
+            token=room_token(token_salt=room.token_salt),
         )
         assert b"wss://new.trycloudflare.com/ws" in call(hub, "/api/rooms/FAST")[2]
 
-        services.room_close(code="FAST")
+        services.room_close(room=Room.objects.get(code="FAST"))
         status, _, body = call(hub, "/api/rooms/FAST")
         assert (status, body) == ("404 Not Found", b'{"error":"room not found"}')
 

@@ -25,12 +25,21 @@ class TestRoomRegister:
 
         assert response.status_code == 201
         room = Room.objects.get()
-        assert response.json() == {
+        answer = response.json()
+        assert answer == {
             "room_code": "ABCD",
             "ws_url": "wss://abc.trycloudflare.com/ws",
             "app_url": "https://miniapp-url.vercel.app",
             "created_at": int(room.created_at.timestamp() * 1000),
+            "state": "lobby",
+            "players": 0,
+            "max_players": None,
+            "locked": False,
+            "full": False,
+            "host_online": True,
+            "last_seen": int(room.last_seen_at.timestamp() * 1000),
             "expires_at": int(room.expires_at.timestamp() * 1000),
+            "host_token": answer["host_token"],
         }
 
     def test_it_stores_the_code_upper_case(self, register):
@@ -102,15 +111,16 @@ class TestRoomRegister:
                 "room_code": "abcd",
                 "ws_url": "wss://new-tunnel.trycloudflare.com/ws",
                 "app_url": "https://other.vercel.app",
+                "host_token": first["host_token"],
             }
         )
 
         assert response.status_code == 200
-        assert response.json() == {
-            "room_code": "ABCD",
+        expected = {key: value for key, value in first.items() if key != "host_token"}
+        assert response.json() == expected | {
             "ws_url": "wss://new-tunnel.trycloudflare.com/ws",
             "app_url": "https://other.vercel.app",
-            "created_at": first["created_at"],
+            "last_seen": first["last_seen"] + 600_000,
             "expires_at": first["expires_at"] + 600_000,
         }
         assert Room.objects.count() == 1
@@ -278,10 +288,12 @@ class TestRoomRegisterConcurrency:
         )
 
         statuses = sorted(response.status_code for response in responses)
-        assert statuses == [200] * 7 + [201]
+        # One host wins the code; the others did not hold its token.
+        assert statuses == [201] + [409] * 7
         room = Room.objects.get()
         assert room.code == "ABCD"
-        assert room.ws_url in {response.json()["ws_url"] for response in responses}
+        (winner,) = [response.json() for response in responses if response.status_code == 201]
+        assert room.ws_url == winner["ws_url"]
 
     def test_allocations_at_once_give_distinct_codes(self, monkeypatch):
         # Three letters make 81 codes, so eight parallel allocations collide often.

@@ -7,6 +7,7 @@ from asgiref.sync import sync_to_async
 from django.db import connection, connections
 
 from rooms import services
+from rooms.models import Room
 from telegrambot.selectors import room_aget_live
 
 
@@ -30,7 +31,7 @@ class TestBotDatabase:
         services.room_register(
             code="SHUT", ws_url="wss://a.example/ws", app_url="https://a.example"
         )
-        services.room_close(code="SHUT")
+        services.room_close(room=Room.objects.get(code="SHUT"))
 
         assert asyncio.run(room_aget_live(code="abcd")).code == "ABCD"
         assert asyncio.run(room_aget_live(code="SHUT")) is None

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from rooms import services
+from rooms.models import Room
 from tests.support.bot_process import PUBLIC_URL, RunBot, bot_environment
 from tests.support.fake_telegram import BOT_USER, FakeTelegram
 
@@ -133,7 +134,7 @@ class TestPolling:
 
     def test_a_closed_room_is_not_found_in_russian_either(self, fake, bot):
         open_room("SHUT")
-        services.room_close(code="SHUT")
+        services.room_close(room=Room.objects.get(code="SHUT"))
 
         update = fake.add_message("SHUT", language_code="ru")
 
