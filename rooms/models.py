@@ -12,7 +12,8 @@ from rooms.validators import URL_MAX_LENGTH, validate_app_url, validate_ws_url
 
 
 def online_since(now: datetime) -> datetime:
-    """A host whose last sign of life is later than this is online."""
+    """A host whose last sign of life is no earlier than this is online: one silent for longer
+    than HOST_HEARTBEAT_TIMEOUT is not."""
     return now - timedelta(seconds=settings.HOST_HEARTBEAT_TIMEOUT)
 
 
@@ -24,7 +25,7 @@ class RoomQuerySet(models.QuerySet):
         return self.filter(Q(closed_at__isnull=False) | Q(expires_at__lte=now or timezone.now()))
 
     def host_online(self, now: datetime | None = None) -> "RoomQuerySet":
-        return self.filter(last_seen_at__gt=online_since(now or timezone.now()))
+        return self.filter(last_seen_at__gte=online_since(now or timezone.now()))
 
 
 class Room(models.Model):
@@ -74,7 +75,7 @@ class Room(models.Model):
         return self.Status.LIVE
 
     def host_online(self, now: datetime | None = None) -> bool:
-        return self.last_seen_at > online_since(now or timezone.now())
+        return self.last_seen_at >= online_since(now or timezone.now())
 
     @property
     def full(self) -> bool:

@@ -13,7 +13,8 @@ from rest_framework import exceptions, permissions, status
 
 from core.ratelimit import client_address
 from rooms.limits import HOST_AUTH_FAIL
-from rooms.selectors import room_get_live
+from rooms.models import Room
+from rooms.selectors import room_get
 from rooms.services import RoomNotFound
 from rooms.tokens import room_token_matches
 
@@ -57,25 +58,29 @@ ROOM_TOKEN_HEADER = "X-Room-Token"  # noqa: S105 -- a header's name
 
 
 class RoomToken(permissions.BasePermission):
-    """The request carries the live room's token in X-Room-Token; the room it names is then
-    `request.room`. An unknown or ended room is 404 whatever the token."""
+    """The request carries the room's token in X-Room-Token, checked against the room that
+    holds the code, ended or not: without a token or with a wrong one, 403; a code no room ever
+    held, or the right token for a room that has ended, 404. The live room is then
+    `request.room`."""
 
     def has_permission(self, request, view) -> bool:
         wait = HOST_AUTH_FAIL.wait(request.META)
         if wait is not None:
             _log_refusal(request, "too many failed attempts")
             raise HOST_AUTH_FAIL.exceeded(wait)
-        room = room_get_live(code=view.kwargs["code"])
-        if room is None:
-            raise RoomNotFound
         given = request.headers.get(ROOM_TOKEN_HEADER, "")
         if not given:
             _log_refusal(request, "no room token sent")
             raise exceptions.PermissionDenied("room token required")
+        room = room_get(code=view.kwargs["code"])
+        if room is None:
+            raise RoomNotFound
         if not room_token_matches(token_salt=room.token_salt, given=given):
             HOST_AUTH_FAIL.hit(request.META)
             _log_refusal(request, "wrong room token")
             raise exceptions.PermissionDenied("invalid room token")
+        if room.status() != Room.Status.LIVE:
+            raise RoomNotFound
         request.room = room
         return True
 

@@ -10,12 +10,18 @@ from rooms.models import Room, online_since
 from rooms.validators import ROOM_CODE_RE
 
 
-def room_get_live(*, code: str) -> Room | None:
-    """The room the Mini App may join under `code` (any case), or None."""
+def room_get(*, code: str) -> Room | None:
+    """The room that holds `code` (any case), live or ended, or None."""
     # What cannot be a code names no room, and some of it (NUL) PostgreSQL cannot even compare.
     if not ROOM_CODE_RE.fullmatch(code):
         return None
-    return Room.objects.live().filter(code=code.upper()).first()
+    return Room.objects.filter(code=code.upper()).first()
+
+
+def room_get_live(*, code: str) -> Room | None:
+    """The room the Mini App may join under `code` (any case), or None."""
+    room = room_get(code=code)
+    return room if room is not None and room.status() == Room.Status.LIVE else None
 
 
 def room_join_url(*, room: Room) -> str:
@@ -60,7 +66,7 @@ def _version_query(vendor: str) -> str:
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     # Only quoted names of this model go into the text; the values are parameters.
     sql = (
-        f"SELECT {quote('version')}, {quote('last_seen_at')} > %s "  # noqa: S608
+        f"SELECT {quote('version')}, {quote('last_seen_at')} >= %s "  # noqa: S608
         f"FROM {quote(Room._meta.db_table)} "
         f"WHERE {quote('code')} = %s AND {quote('closed_at')} IS NULL "
         f"AND {quote('expires_at')} > %s"

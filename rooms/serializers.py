@@ -74,7 +74,7 @@ class RoomCodeField(StrictCharField):
 # fuzzer) can tell a good URL from a bad one: a DNS name with a TLD, an optional port and path.
 _HOST_PORT_PATH = (
     r"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-    r"(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~/-]*)?$"
+    r"(:[1-9][0-9]{0,3})?(/[^\s]*)?$"
 )
 
 

@@ -117,15 +117,18 @@ def hub(tmp_path_factory):
     }
     prepare_like_make_run(environment)
     server = Granian(environment, folder / "server.log")
-    # The rooms the schema's examples name, so fuzzing reaches the found-room answers too.
+    # The rooms the schema's examples name, so fuzzing reaches the found-room answers too, and
+    # the token of ABCD, so that it reaches its host's endpoints (and REGISTER's refusals).
+    tokens = []
     for code in ("ABCD", "REGISTER"):
-        http(
+        _, _, answer = http(
             "POST",
             f"{server.url}/api/host/rooms/register",
             {"room_code": code, "ws_url": "wss://a.example/ws", "app_url": "https://a.example"},
             **{"X-Host-Secret": HOST_SECRET},
         )
-    yield server, folder
+        tokens.append(json.loads(answer)["host_token"])
+    yield server, folder, tokens[0]
     server.stop()
     telegram.stop()
 
@@ -133,7 +136,7 @@ def hub(tmp_path_factory):
 @pytest.mark.slow
 class TestSchemaFuzzing:
     def test_the_live_hub_answers_as_its_schema_says(self, hub):
-        server, folder = hub
+        server, folder, room_token = hub
         status, _, _ = http("GET", f"{server.url}/api/schema/")
         assert status == 200
 
@@ -156,6 +159,8 @@ class TestSchemaFuzzing:
                 "20261124",
                 "--header",
                 f"X-Host-Secret: {HOST_SECRET}",
+                "--header",
+                f"X-Room-Token: {room_token}",
                 "--header",
                 "X-Telegram-Bot-Api-Secret-Token: "
                 + hashlib.sha256(WEBHOOK_SECRET.encode()).hexdigest(),

@@ -58,6 +58,17 @@ class TestSecretAudit:
 
         assert found(planted) == [("the answer 302 to GET /header", "CANARY")]
 
+    @pytest.mark.django_db
+    def test_it_learns_a_room_token_from_its_201_and_catches_it_anywhere_after(
+        self, register, planted
+    ):
+        token = register({"room_code": "TOKN"}).json()["host_token"]
+        assert found(planted) == []
+
+        logging.getLogger("rooms.services").warning("oops: %s", token)
+
+        assert [leak.where for leak in planted.finish()] == ["the log line of rooms.services"]
+
     def test_it_catches_a_secret_in_a_log_line(self, planted):
         logging.getLogger("rooms.services").warning("room ABCD has the token %s", CANARY)
 

@@ -85,6 +85,40 @@ class TestRoomAdmin:
         assert "must be a ws:// or wss:// URL" in response.content.decode()
         assert Room.objects.get(pk=room.pk).ws_url == "wss://live.trycloudflare.com/ws"
 
+    def test_an_edit_by_hand_is_a_change_the_lookup_sees(self, admin_client, api, rooms):
+        room = Room.objects.get(code="LIVE")
+        before = api.get("/api/rooms/LIVE").json()
+
+        admin_client.post(
+            f"{CHANGELIST}{room.pk}/change/",
+            {"ws_url": "wss://moved.trycloudflare.com/ws", "app_url": "https://mini.app"},
+        )
+
+        assert Room.objects.get(pk=room.pk).version == room.version + 1
+        assert api.get("/api/rooms/LIVE").json() == before | {
+            "ws_url": "wss://moved.trycloudflare.com/ws"
+        }
+
+    def test_it_shows_what_the_host_reports_and_filters_by_host_online(
+        self, admin_client, rooms, time_machine
+    ):
+        live = Room.objects.get(code="LIVE")
+        Room.objects.filter(pk=live.pk).update(players=3, max_players=8, state="playing")
+        register_time = live.last_seen_at
+
+        listed = admin_client.get(CHANGELIST).content.decode()
+        online = codes_in(admin_client.get(f"{CHANGELIST}?host_online=yes"))
+        time_machine.move_to(register_time, tick=False)
+        time_machine.shift(60)
+        offline_later = codes_in(admin_client.get(f"{CHANGELIST}?host_online=no"))
+
+        assert '<td class="field-players_of_max">3/8</td>' in listed
+        assert '<td class="field-state">Playing</td>' in listed
+        for heading in ("State", "Players", "Host online", "Last seen"):
+            assert heading in listed
+        assert sorted(online) == ["LIVE", "SHUT"]
+        assert "LIVE" in offline_later
+
     def test_it_does_not_add_rooms_by_hand(self, admin_client):
         assert admin_client.get(f"{CHANGELIST}add/").status_code == 403
 

@@ -117,6 +117,23 @@ class TestRoomJoinNotFound:
 
         assert "<h1>Room not found</h1>" in response.content.decode()
 
+    def test_a_room_whose_host_is_offline_gets_a_page_saying_so(
+        self, client, settings, time_machine
+    ):
+        settings.HOST_HEARTBEAT_TIMEOUT = 45
+        time_machine.move_to("2026-11-24 20:00:00Z", tick=False)
+        open_room()
+        time_machine.shift(46)
+
+        page = client.get("/join/ABCD")
+        in_russian = client.get("/join/ABCD", HTTP_ACCEPT_LANGUAGE="ru")
+
+        assert page.status_code == 503
+        assert page.headers["Retry-After"] == "60"
+        assert "The game in room ABCD is not answering right now." in page.content.decode()
+        assert "Игра в комнате ABCD сейчас не отвечает." in in_russian.content.decode()
+        assert "Location" not in page.headers
+
     def test_it_does_not_echo_what_is_not_a_room_code(self, client):
         response = client.get("/join/%3Cscript%3E")
 

@@ -298,6 +298,26 @@ class TestReplay:
 
         assert call(hub, "/api/rooms/FAST")[0] == "404 Not Found"
 
+    def test_a_host_falling_silent_shows_offline_without_any_write(self, room, time_machine):
+        hub = RoomLookup(DjangoSpy())
+        time_machine.move_to(room.last_seen_at, tick=False)
+        for _ in range(3):
+            assert b'"host_online":true' in call(hub, "/api/rooms/FAST")[2]
+
+        time_machine.shift(46)
+
+        assert b'"host_online":false' in call(hub, "/api/rooms/FAST")[2]
+        assert call(hub, "/api/rooms/FAST") == call(WSGIHandler(), "/api/rooms/FAST")
+
+    def test_a_heartbeat_shows_on_the_very_next_lookup(self, room):
+        hub = RoomLookup(DjangoSpy())
+        for _ in range(3):
+            call(hub, "/api/rooms/FAST")
+
+        services.room_report(room=room, changes={"players": 4})
+
+        assert b'"players":4' in call(hub, "/api/rooms/FAST")[2]
+
     def test_it_keeps_a_bounded_number_of_answers(self, room, monkeypatch):
         monkeypatch.setattr(lookup, "MAX_ANSWERS", 2)
         hub = RoomLookup(DjangoSpy())

@@ -34,7 +34,7 @@ USER_WITH_PHOTO = 42
 # Every endpoint once, as (method, path, body, headers). The admin is sent a session cookie,
 # so that it must read the database to know who is asking.
 ENDPOINTS = {
-    "register": ("POST", "/api/host/rooms/register", {**ROOM, "room_code": "FALT"}, SECRET),
+    "register": ("POST", "/api/host/rooms/register", ROOM, SECRET),
     "close": ("DELETE", "/api/host/rooms/NONE", None, SECRET),
     "lookup": ("GET", "/api/rooms/FALT", None, {}),
     "avatar": ("GET", f"/api/users/{USER_WITH_PHOTO}/avatar", None, {}),
@@ -46,7 +46,7 @@ DATABASE_DOWN = {name: (503, {"error": "database unavailable"}) for name in ENDP
 AVATAR_KINDS = ("avatar", "avatar.jpg")
 # Once the database answers; the admin's unknown session leads to its login page.
 SERVING = {
-    "register": 200,
+    "register": 201,
     "close": 404,
     "lookup": 200,
     "avatar": 200,
@@ -124,7 +124,10 @@ def hub_on_postgres(tmp_path_factory, postgres, telegram):
     manage(environment, "migrate", "--noinput", "--verbosity", "0")
     manage(environment, "createcachetable")
     server = Granian(environment, tmp_path_factory.mktemp("faults") / "server.log")
-    assert ask(server, "register")[0] == 201
+    status, _, _ = http(
+        "POST", f"{server.url}/api/host/rooms/register", {**ROOM, "room_code": "FALT"}, **SECRET
+    )
+    assert status == 201
     yield server
     server.stop()
 
@@ -229,13 +232,14 @@ class TestFaults:
         environment["WEB_CONCURRENCY"] = "2"
         server = Granian(environment, tmp_path / "killed.log")
         acknowledged: dict[str, str] = {}
+        tokens: dict[str, str] = {}
 
         def register_until_killed(client: int) -> int:
             """Registers rooms until the server is gone; returns how many got no answer."""
             for number in itertools.count():
                 code, ws_url = f"K{client}{number:05d}", f"wss://k{client}-{number}.example/ws"
                 try:
-                    status, _, _ = http(
+                    status, _, body = http(
                         "POST",
                         f"{server.url}/api/host/rooms/register",
                         {**ROOM, "room_code": code, "ws_url": ws_url},
@@ -245,6 +249,7 @@ class TestFaults:
                     # Killed before the answer was whole (IncompleteRead): not acknowledged.
                     return 1
                 assert status == 201
+                tokens[code] = json.loads(body)["host_token"]
                 acknowledged[code] = ws_url
 
         slow_user = 4343
@@ -280,10 +285,11 @@ class TestFaults:
                         acknowledged,
                     )
                 )
+            code = next(iter(acknowledged))
             registered_again = http(
                 "POST",
                 f"{restarted.url}/api/host/rooms/register",
-                {**ROOM, "room_code": next(iter(acknowledged))},
+                {**ROOM, "room_code": code, "host_token": tokens[code]},
                 **SECRET,
             )
         finally:

@@ -34,6 +34,7 @@ from tests.support.servers import (
 pytestmark = pytest.mark.slow
 
 ROOM = {"ws_url": "wss://first.trycloudflare.com/ws", "app_url": "https://mini.app"}
+HOSTS_ONLY = ("host_token", "expires_at")
 
 
 @pytest.fixture(scope="module")
@@ -119,11 +120,11 @@ def instances(tmp_path_factory, database_url, shared_cache_environment):
     telegram.stop()
 
 
-def call(server: Server, method: str, path: str, body: dict | None = None):
-    """(status, JSON body or None) of one request to `server`, with the host secret."""
-    status, _, content = http(
-        method, f"{server.url}{path}", body, **{"X-Host-Secret": HOST_SECRET}
-    )
+def call(server: Server, method: str, path: str, body: dict | None = None, token: str = ""):
+    """(status, JSON body or None) of one request to `server`, with the host secret and, when
+    given, a room token."""
+    headers = {"X-Host-Secret": HOST_SECRET} | ({"X-Room-Token": token} if token else {})
+    status, _, content = http(method, f"{server.url}{path}", body, **headers)
     return status, json.loads(content) if content else None
 
 
@@ -139,31 +140,32 @@ class TestInstances:
 
         status, room = call(instances.second, "GET", f"/api/rooms/{registered['room_code']}")
 
-        assert (status, room) == (
-            200,
-            {
-                "room_code": registered["room_code"],
-                "ws_url": "wss://first.trycloudflare.com/ws",
-                "app_url": "https://mini.app",
-                "created_at": registered["created_at"],
-            },
-        )
+        public = {key: value for key, value in registered.items() if key not in HOSTS_ONLY}
+        assert (status, room) == (200, public)
 
-    def test_a_re_registration_and_a_close_show_on_the_other_at_once(self, instances):
+    def test_a_re_registration_a_status_change_and_a_close_show_on_the_other_at_once(
+        self, instances
+    ):
         _, registered = call(instances.first, "POST", "/api/host/rooms/register", ROOM)
-        code = registered["room_code"]
+        code, token = registered["room_code"], registered["host_token"]
 
         status, _ = call(
             instances.second,
             "POST",
             "/api/host/rooms/register",
             {**ROOM, "room_code": code, "ws_url": "wss://second.trycloudflare.com/ws"},
+            token=token,
         )
         assert status == 200
         _, room = call(instances.first, "GET", f"/api/rooms/{code}")
         assert room["ws_url"] == "wss://second.trycloudflare.com/ws"
+        call(instances.first, "POST", f"/api/host/rooms/{code}/heartbeat", {"players": 5}, token)
+        assert call(instances.second, "GET", f"/api/rooms/{code}")[1]["players"] == 5
 
-        assert call(instances.first, "DELETE", f"/api/host/rooms/{code}") == (204, None)
+        assert call(instances.first, "DELETE", f"/api/host/rooms/{code}", token=token) == (
+            204,
+            None,
+        )
         assert call(instances.second, "GET", f"/api/rooms/{code}") == (
             404,
             {"error": "room not found"},
@@ -171,7 +173,7 @@ class TestInstances:
 
     def test_every_worker_of_both_serves_a_change_on_the_very_next_lookup(self, instances):
         _, registered = call(instances.first, "POST", "/api/host/rooms/register", ROOM)
-        code = registered["room_code"]
+        code, token = registered["room_code"], registered["host_token"]
         servers = [instances.first, instances.second] * 4
         # Each lookup on a new connection, so that both workers of each instance answer some.
         assert {call(server, "GET", f"/api/rooms/{code}")[0] for server in servers} == {200}
@@ -182,11 +184,12 @@ class TestInstances:
                 "POST",
                 "/api/host/rooms/register",
                 {**ROOM, "room_code": code, "ws_url": ws_url},
+                token=token,
             )
             seen = {call(server, "GET", f"/api/rooms/{code}")[1]["ws_url"] for server in servers}
             assert seen == {ws_url}
 
-        call(instances.first, "DELETE", f"/api/host/rooms/{code}")
+        call(instances.first, "DELETE", f"/api/host/rooms/{code}", token=token)
         assert {call(server, "GET", f"/api/rooms/{code}")[0] for server in servers} == {404}
 
     def test_an_avatar_fetched_through_one_is_cached_for_the_other(

@@ -154,7 +154,7 @@ class TestServer:
         assert hub.workers_started() == 2
 
     def test_it_logs_what_happened_and_no_secret(self, hub, telegram):
-        http(
+        _, _, answer = http(
             "POST",
             f"{hub.url}/api/host/rooms/register",
             {
@@ -164,8 +164,9 @@ class TestServer:
                 "host_secret": HOST_SECRET,
             },
         )
-        http("DELETE", f"{hub.url}/api/host/rooms/LOGS", **{"X-Host-Secret": "wrong"})
-        http("DELETE", f"{hub.url}/api/host/rooms/LOGS", **{"X-Host-Secret": HOST_SECRET})
+        token = json.loads(answer)["host_token"]
+        http("DELETE", f"{hub.url}/api/host/rooms/LOGS", **{"X-Room-Token": "wrong"})
+        http("DELETE", f"{hub.url}/api/host/rooms/LOGS", **{"X-Room-Token": token})
         telegram.fail("getUserProfilePhotos", 401, "Unauthorized")
         status, _, _ = http("GET", f"{hub.url}/api/users/1002/avatar")
         telegram.heal()
@@ -177,7 +178,7 @@ class TestServer:
             in log
         )
         assert (
-            " WARNING rooms.permissions: host auth refused (wrong secret): "
+            " WARNING rooms.permissions: host auth refused (wrong room token): "
             "DELETE /api/host/rooms/LOGS from 127.0.0.1\n"
         ) in log
         assert " INFO rooms.services: room LOGS closed by its host\n" in log
@@ -185,6 +186,7 @@ class TestServer:
         assert HOST_SECRET not in log
         assert SERVER_SECRET_KEY not in log
         assert telegram.token not in log
+        assert token not in log
 
 
 class TestServerWithoutDatabase:

@@ -1,5 +1,7 @@
 """The secrets audit: whatever the hub says during the whole test run is checked for the suite's
-known secrets (bot token, host secret, Django secret keys), and one found fails the run.
+known secrets (bot token, host secret, Django secret keys), and one found fails the run. Room
+tokens join them as the hub hands them out: each one the answer that created its room shows
+(`host_token`) is then looked for in everything said after it.
 
 What the hub says, and where it is caught:
 - every response of the in-process hub (test clients and the live server): `RecordResponses`,
@@ -16,6 +18,7 @@ each channel catching a planted secret, and a leaking test failing a whole pytes
 """
 
 import contextlib
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +58,10 @@ class SecretAudit:
                     # The report shows where, not the secret: it ends up in CI's log too.
                     excerpt = excerpt.replace(form, f"<{name}>").replace("\n", "\\n")
                     self.leaks.append(Leak(where, name, excerpt))
+
+    def learn(self, name: str, value: str) -> None:
+        """A secret the hub handed out: looked for from now on (and in every log file)."""
+        self.secrets.setdefault(name, value)
 
     def watch(self, path: Path) -> None:
         """A log file to read once the run is over (a subprocess writes it meanwhile)."""
@@ -104,9 +111,26 @@ def watch(path: Path) -> None:
 
 
 def check_response(where: str, headers, body: bytes) -> None:
-    """An HTTP answer: its headers (name: value lines), a blank line, its body."""
+    """An HTTP answer: its headers (name: value lines), a blank line, its body. The room token
+    an answer hands out in its `host_token` field becomes a secret, and only that field (of
+    this answer, however often it is seen) may show it."""
+    token = _handed_out_token(body)
+    audit = current()
+    if token and audit is not None:
+        audit.learn(f"the room token {token[:4]}…", token)
+        body = body.replace(f'"host_token":"{token}"'.encode(), b'"host_token":"(handed out)"')
     head = "".join(f"{name}: {value}\n" for name, value in headers.items())
     check(where, head.encode() + b"\n" + body)
+
+
+def _handed_out_token(body: bytes) -> str | None:
+    if b'"host_token"' not in body:
+        return None
+    with contextlib.suppress(ValueError, AttributeError, TypeError, KeyError):
+        token = json.loads(body)["host_token"]
+        if isinstance(token, str) and token:
+            return token
+    return None
 
 
 class RecordResponses:
