@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-from avatars import telegram
+from core import telegram
 from core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
