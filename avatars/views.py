@@ -5,7 +5,6 @@ The photo is served from the hub's own URL: Telegram's file links carry the bot 
 
 import re
 
-from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -18,13 +17,14 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import exceptions, serializers
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from avatars import services
 from core.authentication import MiniAppLaunch, TelegramInitData
+from core.negotiation import IgnoreAcceptHeader
 from core.schema import CACHE_DOWN, DATABASE_DOWN, MINI_APP_AUTH, errors
+from core.site import public_base_url
 
 # Telegram user ids have at most 52 significant bits.
 MAX_USER_ID = 2**52 - 1
@@ -81,20 +81,10 @@ class AvatarApi(APIView):
         if avatar is None:
             return Response({"avatar": None})
         path = reverse("avatar-image", kwargs={"user_id": user_id})
-        base = settings.PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
+        base = public_base_url(request)
         # The version changes with the photo, so browsers never show an old one.
         version = avatar.etag.strip('"')[:16]
         return Response({"avatar": f"{base}{path}?v={version}"})
-
-
-class IgnoreAcceptHeader(BaseContentNegotiation):
-    """An image is an image whatever the client accepts; errors are still JSON."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class AvatarImageApi(APIView):

@@ -1,4 +1,5 @@
-"""A small Telegram Bot API client on `requests`: profile photos, files and their bytes.
+"""A small Telegram Bot API client on `requests`, for the web side: profile photos, files and
+their bytes, and the bot's username.
 
 Every call goes to `{FILE_API_URL}/bot{BOT_TOKEN}/{method}` and every download to
 `{FILE_API_URL}/file/bot{BOT_TOKEN}/{path}`, so a self-hosted Bot API server or a test double
@@ -9,10 +10,11 @@ raised here quotes one: callers may log these errors as they are.
 import json
 import time
 from dataclasses import dataclass
-from functools import cache
+from functools import cache as once
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from requests.adapters import HTTPAdapter
 
 CHUNK_BYTES = 64 * 1024
@@ -60,7 +62,7 @@ class Deadline:
         )
 
 
-@cache
+@once
 def _session() -> requests.Session:
     """One pooled session per process; retries are ours to decide, so the adapter makes none."""
     session = requests.Session()
@@ -137,3 +139,32 @@ def _read(response: requests.Response, max_bytes: int, deadline: Deadline) -> by
     finally:
         response.close()
     return bytes(body)
+
+
+# The bot's username changes only in BotFather: asked of Telegram once a day, and a failure is
+# remembered for a minute (links without it meanwhile), so that no request waits on Telegram
+# more than once a minute for it.
+USERNAME_KEY = "telegram:bot-username"
+USERNAME_SECONDS = 24 * 60 * 60
+USERNAME_FAILURE_SECONDS = 60
+USERNAME_DEADLINE_SECONDS = 3.0
+
+
+def bot_username() -> str | None:
+    """The bot's @username (without the @), or None without BOT_TOKEN or while Telegram cannot
+    say: TELEGRAM_BOT_USERNAME when set, else getMe's answer, cached in the shared cache."""
+    if settings.TELEGRAM_BOT_USERNAME:
+        return settings.TELEGRAM_BOT_USERNAME.lstrip("@")
+    if not settings.BOT_TOKEN:
+        return None
+    known = cache.get(USERNAME_KEY)
+    if known is not None:
+        return known or None
+    try:
+        me = call("getMe", Deadline.after(USERNAME_DEADLINE_SECONDS))
+        username = str(me["username"])  # type: ignore[index]
+    except (TelegramError, KeyError, TypeError):
+        cache.set(USERNAME_KEY, "", timeout=USERNAME_FAILURE_SECONDS)
+        return None
+    cache.set(USERNAME_KEY, username, timeout=USERNAME_SECONDS)
+    return username

@@ -3,6 +3,9 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.site import public_base_url
+from core.telegram import bot_username
+from rooms.links import room_links
 from rooms.models import Room
 from rooms.validators import (
     ROOM_CODE_RE,
@@ -156,6 +159,13 @@ def epoch_ms(value) -> int:
     return int(value.timestamp() * 1000)
 
 
+class RoomLinksSerializer(serializers.Serializer):
+    telegram = serializers.URLField(allow_null=True)
+    bot = serializers.URLField(allow_null=True)
+    web = serializers.URLField()
+    qr = serializers.URLField()
+
+
 class RoomOutputSerializer(serializers.Serializer):
     """What everybody may know of a live room: the Mini App contract of the original design
     (its first four fields, these names and types exactly), then the room's status."""
@@ -177,9 +187,22 @@ class RoomOutputSerializer(serializers.Serializer):
     last_seen = serializers.SerializerMethodField(
         help_text="The host's last sign of life, in ms since the epoch."
     )
+    links = serializers.SerializerMethodField(
+        help_text="The ways into the room: `telegram` opens the Mini App at once (null without "
+        "a bot), `bot` the bot's chat with the code (null without a bot), `web` the hub's "
+        "join page, `qr` an SVG QR code of the first of these that is not null."
+    )
 
     def get_created_at(self, room: Room) -> int:
         return epoch_ms(room.created_at)
+
+    @extend_schema_field(RoomLinksSerializer)
+    def get_links(self, room: Room) -> dict:
+        return room_links(
+            code=room.code,
+            base_url=public_base_url(self.context["request"]),
+            bot_username=bot_username(),
+        )
 
     def get_host_online(self, room: Room) -> bool:
         return room.host_online()

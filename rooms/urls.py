@@ -19,5 +19,7 @@ urlpatterns = [
         name="room-heartbeat",
     ),
     path("api/rooms/<str:code>", views.RoomDetailApi.as_view(), name="room-detail"),
+    path("api/rooms/<str:code>/qr.svg", views.RoomQrApi.as_view(), name="room-qr"),
+    path("join/", views.room_join_entry, name="room-join-entry"),
     path("join/<str:code>", views.room_join, name="room-join"),
 ]

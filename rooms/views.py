@@ -1,19 +1,23 @@
 """The room endpoints: the Host App registers and closes rooms, the Mini App looks them up,
 and players' join buttons land on /join/<code>."""
 
-from django.http import HttpResponseRedirect
+import hashlib
+
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.authentication import MiniAppLaunch, TelegramInitData
+from core.negotiation import IgnoreAcceptHeader
 from core.schema import (
     DATABASE_DOWN,
     HOST_AUTH,
@@ -22,9 +26,13 @@ from core.schema import (
     ROOM_TOKEN_PARAMETER,
     errors,
 )
+from core.site import public_base_url
+from core.telegram import bot_username
 from rooms import selectors, services
 from rooms.limits import HOST_AUTH_FAIL, ROOM_LOOKUP_MISS
+from rooms.links import room_links, room_qr_link
 from rooms.permissions import ROOM_TOKEN_HEADER, HostSecret, RoomToken
+from rooms.qr import qr_svg
 from rooms.serializers import (
     RoomCreatedOutputSerializer,
     RoomHeartbeatInputSerializer,
@@ -44,6 +52,8 @@ CODE_PARAMETER = OpenApiParameter(
     examples=[OpenApiExample("A room code", value="ABCD")],
 )
 HOST_OFFLINE_RETRY_SECONDS = 60
+# A room's QR code changes only with its links (the bot's username, PUBLIC_URL).
+QR_MAX_AGE_SECONDS = 300
 OWNER_ERRORS = errors(
     403,
     404,
@@ -84,7 +94,7 @@ class RoomOwnerApi(APIView):
         room = services.room_report(
             room=request.room, changes=_valid(RoomUpdateInputSerializer, request)
         )
-        return Response(RoomHostOutputSerializer(room).data)
+        return Response(RoomHostOutputSerializer(room, context={"request": request}).data)
 
     @extend_schema(
         summary="Close your room",
@@ -150,10 +160,12 @@ class RoomCreateApi(APIView):
             raise
         if registration.created:
             answer = RoomCreatedOutputSerializer(
-                registration.room, context={"host_token": registration.token}
+                registration.room, context={"host_token": registration.token, "request": request}
             )
             return Response(answer.data, status=status.HTTP_201_CREATED)
-        return Response(RoomHostOutputSerializer(registration.room).data)
+        return Response(
+            RoomHostOutputSerializer(registration.room, context={"request": request}).data
+        )
 
 
 class RoomRegisterApi(RoomOwnerApi):
@@ -182,7 +194,7 @@ class RoomHeartbeatApi(APIView):
     def post(self, request, code: str):
         changes = _valid(RoomHeartbeatInputSerializer, request)
         room = services.room_report(room=request.room, changes=changes)
-        return Response(RoomHostOutputSerializer(room).data)
+        return Response(RoomHostOutputSerializer(room, context={"request": request}).data)
 
 
 def _valid(serializer_class, request) -> dict:
@@ -222,7 +234,55 @@ class RoomDetailApi(APIView):
         if room is None:
             ROOM_LOOKUP_MISS.hit(request.META)
             raise services.RoomNotFound
-        return Response(RoomOutputSerializer(room).data)
+        return Response(RoomOutputSerializer(room, context={"request": request}).data)
+
+
+class RoomQrApi(APIView):
+    """The QR code for the TV: an <img> shows it, so it asks for no init data."""
+
+    content_negotiation_class = IgnoreAcceptHeader
+
+    @extend_schema(
+        summary="The room's QR code, for the TV",
+        tags=["Host App"],
+        description="An SVG QR code of the room's `links.telegram` (its `links.web` on a hub "
+        "without a bot): scanned with a phone's camera, it opens the Mini App in Telegram.",
+        parameters=[CODE_PARAMETER],
+        auth=[{}],
+        responses={
+            (200, "image/svg+xml"): OpenApiTypes.BINARY,
+            304: OpenApiResponse(description="The client's copy (If-None-Match) is current."),
+            **errors(404, 429, 503, s404="No live room has this code.", s503=DATABASE_DOWN),
+        },
+    )
+    def get(self, request, code: str):
+        ROOM_LOOKUP_MISS.check(request.META)
+        room = selectors.room_get_live(code=code)
+        if room is None:
+            ROOM_LOOKUP_MISS.hit(request.META)
+            raise services.RoomNotFound
+        links = room_links(
+            code=room.code, base_url=public_base_url(request), bot_username=bot_username()
+        )
+        svg = qr_svg(room_qr_link(links))
+        etag = f'"{hashlib.sha256(svg).hexdigest()[:32]}"'
+        response = HttpResponse(svg, content_type="image/svg+xml")
+        response["ETag"] = etag
+        patch_cache_control(response, public=True, max_age=QR_MAX_AGE_SECONDS)
+        return get_conditional_response(request, etag=etag, response=response)
+
+
+@require_safe
+@never_cache
+@xframe_options_exempt
+def room_join_entry(request):
+    """Where the bot's Mini App (its menu button, a startapp link) opens: Telegram passes the
+    room code as `tgWebAppStartParam`; the hub's own form passes it as `code`. With a code, as
+    /join/<code>; without one, a page asking for it."""
+    code = request.GET.get("tgWebAppStartParam") or request.GET.get("code") or ""
+    if code.strip():
+        return room_join(request, code.strip())
+    return _join_page(request, "rooms/join_enter.html", {}, status.HTTP_200_OK)
 
 
 @require_safe

@@ -57,6 +57,11 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only-key"  # noqa: S105 -- DEBUG only
 
 BOT_TOKEN = env("BOT_TOKEN")
+# The bot's @username, without the @; empty: asked of Telegram (getMe) and cached.
+TELEGRAM_BOT_USERNAME = env("TELEGRAM_BOT_USERNAME").lstrip("@")
+# A Direct Link Mini App's short name (BotFather /newapp); empty: links open the bot's Main
+# Mini App instead (t.me/<bot>?startapp=CODE).
+MINI_APP_SHORT_NAME = env("MINI_APP_SHORT_NAME")
 # Set: the bot runs in webhook mode at {PUBLIC_URL}/telegram/webhook; unset: it polls.
 TELEGRAM_WEBHOOK_SECRET = env("TELEGRAM_WEBHOOK_SECRET")
 HOST_SECRET = env("HOST_SECRET")

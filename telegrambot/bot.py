@@ -35,7 +35,8 @@ def build_application(*, polling: bool) -> Application:
 async def _on_polling_start(application: Application) -> None:
     try:
         await services.bot_commands_set(bot=application.bot)
+        await services.bot_menu_button_set(bot=application.bot)
     except TelegramError as error:
-        # The menu is a convenience: the commands work without it, so keep going.
-        logger.warning("Could not register the bot's commands: %r", error)
+        # The menus are a convenience: the commands and links work without them, so keep going.
+        logger.warning("Could not register the bot's commands and menu button: %r", error)
     logger.info("Telegram bot @%s is polling for updates", application.bot.username)

@@ -1,4 +1,5 @@
-"""The bot's handlers: /start [CODE], /join CODE, /help and a bare room code.
+"""The bot's handlers: /start [CODE], /join CODE, /help, a bare room code, and `@bot CODE`
+typed in any chat (inline mode).
 
 One set serves polling and webhook mode alike. Handlers stay thin: they read the room through
 `selectors`, take their words from `replies`, and answer in the chat the message came from.
@@ -9,7 +10,14 @@ import logging
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
 
 from rooms.validators import ROOM_CODE_RE
 from telegrambot import replies, selectors
@@ -28,6 +36,7 @@ def add_handlers(application: Application) -> None:
             CommandHandler("join", join),
             CommandHandler("help", help_),
             MessageHandler(private_text & ~filters.COMMAND & BARE_CODE, bare_code),
+            InlineQueryHandler(inline_query),
             # Anything else said to the bot in private (other text, unknown commands).
             MessageHandler(private_text, help_),
         ]
@@ -80,6 +89,24 @@ async def bare_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _send(update, replies.how_to_join(language=_language(update)))
+
+
+# How long Telegram may keep an inline answer: a room's players change all the time.
+INLINE_CACHE_SECONDS = 5
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`@bot ABCD`: one invitation to the live room, or nothing for an unknown code."""
+    query = update.inline_query
+    code = query.query.strip()
+    room = await selectors.room_aget_live(code=code) if ROOM_CODE_RE.fullmatch(code) else None
+    results = []
+    if room is not None:
+        language = _language(update)
+        results.append(
+            replies.inline_room(language=language, room=room, bot_username=context.bot.username)
+        )
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False)
 
 
 async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,11 +8,18 @@ context-local) and never leaks into another update handled at the same time.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    WebAppInfo,
+)
 
+from rooms.links import room_links
 from rooms.models import Room
 from rooms.validators import ROOM_CODE_RE
 
@@ -31,42 +38,69 @@ def language_for(language_code: str | None) -> str:
         return translation.get_supported_language_variant(settings.LANGUAGE_CODE)
 
 
+# The menu button's text is one for every language: Telegram keeps one per bot.
+MENU_BUTTON_TEXT = "Play"
+
+
 def room_open(*, language: str, room: Room, private: bool, bot_username: str) -> Reply:
     """The live room's answer, with what its host reports (players, full, locked, playing): a
-    Mini App button in a private chat; in a group, where Web App buttons are not allowed, a
-    link that opens the private chat with the code. No button when the host seems offline:
-    its socket is likely dead."""
+    Mini App button in a private chat; in a group, where Web App buttons are not allowed, the
+    room's t.me link, which opens the Mini App right there. No button when the host seems
+    offline: its socket is likely dead."""
     with translation.override(language):
         code = {"code": room.code}
         if not room.host_online():
             return Reply(
                 _("The host of room %(code)s seems to be offline. Try again in a minute.") % code
             )
-        if room.state == Room.State.PLAYING:
-            sentences = [_("Room %(code)s: the game has already started.") % code]
-        else:
-            sentences = [_("Room %(code)s is open.") % code]
-        if room.max_players is not None:
-            numbers = {"players": room.players, "max": room.max_players}
-            sentences.append(_("Players: %(players)s/%(max)s.") % numbers)
-        elif room.players:
-            sentences.append(_("Players: %(players)s.") % {"players": room.players})
-        if room.full:
-            sentences.append(_("The room is full."))
-        if room.locked:
-            sentences.append(_("The host is not taking new players right now."))
+        sentences = [*_status_sentences(room), _("Tap the button below to join the game.")]
+        links = room_links(code=room.code, base_url=settings.PUBLIC_URL, bot_username=bot_username)
         button_text = _("Join room %(code)s") % code
         if private:
-            sentences.append(_("Tap the button below to join the game."))
-            url = settings.PUBLIC_URL + reverse("room-join", args=[room.code])
-            button = InlineKeyboardButton(button_text, web_app=WebAppInfo(url=url))
+            button = InlineKeyboardButton(button_text, web_app=WebAppInfo(url=links["web"]))
         else:
-            sentences.append(
-                _("Tap the button below to open a chat with me and join the game there.")
-            )
-            url = f"https://t.me/{bot_username}?start={room.code}"
-            button = InlineKeyboardButton(button_text, url=url)
+            button = InlineKeyboardButton(button_text, url=links["telegram"])
         return Reply(" ".join(sentences), InlineKeyboardMarkup([[button]]))
+
+
+def _status_sentences(room: Room) -> list[str]:
+    """What the host reports, in sentences: open or playing, players, full, locked."""
+    code = {"code": room.code}
+    if room.state == Room.State.PLAYING:
+        sentences = [_("Room %(code)s: the game has already started.") % code]
+    else:
+        sentences = [_("Room %(code)s is open.") % code]
+    if room.max_players is not None:
+        numbers = {"players": room.players, "max": room.max_players}
+        sentences.append(_("Players: %(players)s/%(max)s.") % numbers)
+    elif room.players:
+        sentences.append(_("Players: %(players)s.") % {"players": room.players})
+    if room.full:
+        sentences.append(_("The room is full."))
+    if room.locked:
+        sentences.append(_("The host is not taking new players right now."))
+    return sentences
+
+
+def inline_room(*, language: str, room: Room, bot_username: str) -> InlineQueryResultArticle:
+    """What `@bot ABCD` offers in any chat: an invitation to the room, with its status, and a
+    button that opens the Mini App for whoever taps it."""
+    links = room_links(code=room.code, base_url=settings.PUBLIC_URL, bot_username=bot_username)
+    with translation.override(language):
+        code = {"code": room.code}
+        if room.host_online():
+            status = " ".join(_status_sentences(room))
+        else:
+            status = _("The host seems to be offline.")
+        button = InlineKeyboardButton(_("Join room %(code)s") % code, url=links["telegram"])
+        invitation = _("Let's play Spirtuoz Party! Room %(code)s, one tap to join:") % code
+        return InlineQueryResultArticle(
+            id=room.code,
+            title=_("Join room %(code)s") % code,
+            description=status,
+            input_message_content=InputTextMessageContent(f"{invitation} {links['telegram']}"),
+            reply_markup=InlineKeyboardMarkup([[button]]),
+        )
 
 
 def room_not_found(*, language: str, code: str) -> Reply:

@@ -1,14 +1,15 @@
-"""What the bot changes on Telegram's side: its command menu and its webhook."""
+"""What the bot changes on Telegram's side: its command menu, its menu button and its webhook."""
 
 from django.conf import settings
 from django.urls import reverse
-from telegram import Bot, Update
+from telegram import Bot, MenuButtonWebApp, Update, WebAppInfo
 
 from telegrambot import replies
 from telegrambot.modes import webhook_secret_token
 
-# The bot reads messages only; asking for nothing else spares Telegram and the hub the rest.
-ALLOWED_UPDATES = [Update.MESSAGE]
+# The bot reads messages and inline queries (@bot ABCD in any chat); asking for nothing else
+# spares Telegram and the hub the rest.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.INLINE_QUERY]
 
 
 async def bot_commands_set(*, bot: Bot) -> None:
@@ -20,6 +21,18 @@ async def bot_commands_set(*, bot: Bot) -> None:
             replies.commands(language=language),
             language_code=None if language == default else language,
         )
+
+
+async def bot_menu_button_set(*, bot: Bot) -> bool:
+    """The button beside the chat's text field opens the Mini App at {PUBLIC_URL}/join/, which
+    asks for a code. Telegram opens only https:// Mini Apps: without one, nothing is set."""
+    if not settings.PUBLIC_URL.startswith("https://"):
+        return False
+    url = settings.PUBLIC_URL + reverse("room-join-entry")
+    await bot.set_chat_menu_button(
+        menu_button=MenuButtonWebApp(replies.MENU_BUTTON_TEXT, WebAppInfo(url=url))
+    )
+    return True
 
 
 def webhook_url() -> str:

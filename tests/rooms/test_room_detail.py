@@ -27,6 +27,7 @@ class TestRoomDetail:
             "full": False,
             "host_online": True,
             "last_seen": created["last_seen"],
+            "links": created["links"],
         }
         assert isinstance(response.json()["created_at"], int)
 

@@ -119,7 +119,8 @@ class TestReplay:
             + b',"state":"lobby","players":0,"max_players":null,"locked":false,"full":false,'
             + b'"host_online":true,"last_seen":'
             + str(int(room.last_seen_at.timestamp() * 1000)).encode()
-            + b"}"
+            + b',"links":{"telegram":null,"bot":null,"web":"http://127.0.0.1:3000/join/FAST",'
+            + b'"qr":"http://127.0.0.1:3000/api/rooms/FAST/qr.svg"}}'
         )
 
     @pytest.mark.parametrize(

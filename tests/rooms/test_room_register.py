@@ -38,6 +38,12 @@ class TestRoomRegister:
             "full": False,
             "host_online": True,
             "last_seen": int(room.last_seen_at.timestamp() * 1000),
+            "links": {
+                "telegram": None,
+                "bot": None,
+                "web": "http://testserver/join/ABCD",
+                "qr": "http://testserver/api/rooms/ABCD/qr.svg",
+            },
             "expires_at": int(room.expires_at.timestamp() * 1000),
             "host_token": answer["host_token"],
         }

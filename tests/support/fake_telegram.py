@@ -38,8 +38,8 @@ FILE = "file"
 
 # Parameters that clients send JSON-encoded inside a form; they are recorded decoded.
 JSON_PARAMS = {
-    "allowed_updates", "commands", "entities", "link_preview_options", "reply_markup",
-    "reply_parameters", "scope",
+    "allowed_updates", "commands", "entities", "link_preview_options", "menu_button",
+    "reply_markup", "reply_parameters", "results", "scope",
 }  # fmt: skip
 # getUpdates holds a long poll at most this long, so that tests and shutdowns stay quick.
 LONG_POLL_CAP_SECONDS = 1.0
@@ -113,6 +113,8 @@ class FakeTelegram:
             "getUpdates": self._get_updates,
             "sendMessage": self._send_message,
             "setMyCommands": lambda params: True,
+            "setChatMenuButton": lambda params: True,
+            "answerInlineQuery": lambda params: True,
             "deleteMyCommands": lambda params: True,
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
@@ -206,6 +208,24 @@ class FakeTelegram:
     def add_message(self, text: str, **sender) -> dict:
         """Queue what a player types for getUpdates; returns the update."""
         return self.add_update(self.new_message(text, **sender))
+
+    def new_inline_query(self, query: str, language_code: str | None = None) -> dict:
+        """An update with a fresh id carrying what a player types after `@bot ` in any chat."""
+        update_id = next(self._ids)
+        user = {"id": 2_000_000 + update_id, "is_bot": False, "first_name": "Player"}
+        if language_code is not None:
+            user["language_code"] = language_code
+        inline_query = {"id": str(update_id), "from": user, "query": query, "offset": ""}
+        return {"update_id": update_id, "inline_query": inline_query}
+
+    def answers_to(self, update: dict) -> list[dict]:
+        """What answerInlineQuery said to the inline query of `update`."""
+        query_id = update["inline_query"]["id"]
+        return [
+            call.params
+            for call in self.calls_to("answerInlineQuery")
+            if str(call.params.get("inline_query_id")) == query_id
+        ]
 
     def heal(self, method: str | None = None) -> None:
         if method is None:

@@ -60,6 +60,15 @@ def bot(fake, django_db_setup, tmp_path_factory):
 
 @pytest.mark.django_db(transaction=True)
 class TestPolling:
+    def test_its_menu_button_opens_the_hubs_join_page(self, fake, bot):
+        (call,) = fake.calls_to("setChatMenuButton")
+
+        assert call.params["menu_button"] == {
+            "type": "web_app",
+            "text": "Play",
+            "web_app": {"url": f"{PUBLIC_URL}/join/"},
+        }
+
     def test_it_registers_its_commands_in_english_and_russian(self, fake, bot):
         commands = {
             call.params.get("language_code"): call.params["commands"]
@@ -81,7 +90,10 @@ class TestPolling:
 
     def test_it_removes_any_webhook_before_polling(self, fake, bot):
         assert fake.count("deleteWebhook") == 1
-        assert fake.calls_to("getUpdates")[0].params["allowed_updates"] == ["message"]
+        assert fake.calls_to("getUpdates")[0].params["allowed_updates"] == [
+            "message",
+            "inline_query",
+        ]
 
     def test_a_deep_link_to_a_live_room_gets_a_mini_app_button(self, fake, bot):
         open_room("ABCD")
@@ -187,18 +199,17 @@ class TestPolling:
 
 @pytest.mark.django_db(transaction=True)
 class TestPollingInGroups:
-    def test_a_code_in_a_group_gets_a_link_to_the_private_chat(self, fake, bot):
+    def test_a_code_in_a_group_gets_a_link_that_opens_the_mini_app_there(self, fake, bot):
         open_room("GRUP")
 
         update = fake.add_message(f"/join@{BOT} grup", chat_type="supergroup")
 
         assert fake.wait_for_reply(update) == {
             "chat_id": chat_id(update),
-            "text": "Room GRUP is open. Tap the button below to open a chat with me "
-            "and join the game there.",
+            "text": "Room GRUP is open. Tap the button below to join the game.",
             "reply_markup": {
                 "inline_keyboard": [
-                    [{"text": "Join room GRUP", "url": f"https://t.me/{BOT}?start=GRUP"}]
+                    [{"text": "Join room GRUP", "url": f"https://t.me/{BOT}?startapp=GRUP"}]
                 ]
             },
             "reply_parameters": {"message_id": update["message"]["message_id"]},
@@ -210,13 +221,10 @@ class TestPollingInGroups:
         update = fake.add_message("/start GRRU", chat_type="group", language_code="ru")
 
         reply = fake.wait_for_reply(update)
-        assert reply["text"] == (
-            "Комната GRRU открыта. Нажмите кнопку ниже: откроется чат со мной, "
-            "и там можно будет войти в игру."
-        )
+        assert reply["text"] == ("Комната GRRU открыта. Нажмите кнопку ниже, чтобы войти в игру.")
         assert reply["reply_markup"] == {
             "inline_keyboard": [
-                [{"text": "Войти в комнату GRRU", "url": f"https://t.me/{BOT}?start=GRRU"}]
+                [{"text": "Войти в комнату GRRU", "url": f"https://t.me/{BOT}?startapp=GRRU"}]
             ]
         }
 

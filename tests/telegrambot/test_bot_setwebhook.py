@@ -34,7 +34,7 @@ class TestSetWebhook:
             {
                 "url": "https://hub.example/telegram/webhook",
                 "secret_token": hashlib.sha256(SECRET.encode()).hexdigest(),
-                "allowed_updates": ["message"],
+                "allowed_updates": ["message", "inline_query"],
             }
         ]
         assert fake.webhook["url"] == "https://hub.example/telegram/webhook"

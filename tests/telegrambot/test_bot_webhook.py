@@ -88,7 +88,7 @@ class TestWebhook:
                 [
                     {
                         "text": "Войти в комнату GRUP",
-                        "url": "https://t.me/spirtuoz_test_bot?start=GRUP",
+                        "url": "https://t.me/spirtuoz_test_bot?startapp=GRUP",
                     }
                 ]
             ]

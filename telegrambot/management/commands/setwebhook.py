@@ -11,7 +11,8 @@ from telegrambot.bot import build_application
 class Command(BaseCommand):
     help = (
         "Register {PUBLIC_URL}/telegram/webhook with Telegram, with the secret token derived "
-        "from TELEGRAM_WEBHOOK_SECRET, and the bot's command menu. With --delete, remove "
+        "from TELEGRAM_WEBHOOK_SECRET, the bot's command menu and its menu button (the Mini "
+        "App at {PUBLIC_URL}/join/). With --delete, remove "
         "the webhook so that `runbot` can poll."
     )
 
@@ -39,6 +40,7 @@ async def _register() -> str:
     async with build_application(polling=False) as application:
         url = await services.bot_webhook_set(bot=application.bot)
         await services.bot_commands_set(bot=application.bot)
+        await services.bot_menu_button_set(bot=application.bot)
     return f"Webhook set: Telegram posts updates to {url}"
 
 
