@@ -35,7 +35,7 @@ USER_WITH_PHOTO = 42
 # so that it must read the database to know who is asking.
 ENDPOINTS = {
     "register": ("POST", "/api/host/rooms/register", ROOM, SECRET),
-    "close": ("DELETE", "/api/host/rooms/NONE", None, SECRET),
+    "close": ("DELETE", "/api/host/rooms/NONE", None, {"X-Room-Token": "of-no-room"}),
     "lookup": ("GET", "/api/rooms/FALT", None, {}),
     "avatar": ("GET", f"/api/users/{USER_WITH_PHOTO}/avatar", None, {}),
     "avatar image": ("GET", f"/api/users/{USER_WITH_PHOTO}/avatar.jpg", None, {}),

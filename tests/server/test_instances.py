@@ -105,7 +105,12 @@ def instances(tmp_path_factory, database_url, shared_cache_environment):
     folder = tmp_path_factory.mktemp("instances")
     environment = hub_environment(database_url, 0) | shared_cache_environment
     # Two workers each: what one worker writes, every worker of both instances must serve.
-    environment |= {"FILE_API_URL": telegram.url, "BOT_TOKEN": telegram.token}
+    # One public address for both, as behind Render's proxy: the rooms' links are the same.
+    environment |= {
+        "FILE_API_URL": telegram.url,
+        "BOT_TOKEN": telegram.token,
+        "PUBLIC_URL": "http://hub.example",
+    }
     environment["WEB_CONCURRENCY"] = "2"
 
     def start(name: str) -> Server:
@@ -204,7 +209,7 @@ class TestInstances:
         version = hashlib.sha256(AVATAR_JPEG).hexdigest()[:16]
         assert (status, avatar) == (
             200,
-            {"avatar": f"{instances.first.url}/api/users/7/avatar.jpg?v={version}"},
+            {"avatar": f"http://hub.example/api/users/7/avatar.jpg?v={version}"},
         )
         assert (image[0], image[2]) == (200, AVATAR_JPEG)
         assert lookups_of(instances.telegram, 7) == 1
