@@ -6,7 +6,6 @@ The photo is served from the hub's own URL: Telegram's file links carry the bot 
 import re
 
 from django.http import HttpResponse
-from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -21,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from avatars import services
+from avatars.links import avatar_image_url
 from core.authentication import MiniAppLaunch, TelegramInitData
 from core.negotiation import IgnoreAcceptHeader
 from core.schema import CACHE_DOWN, DATABASE_DOWN, MINI_APP_AUTH, errors
@@ -80,11 +80,10 @@ class AvatarApi(APIView):
         avatar = services.avatar_get(user_id=user_id)
         if avatar is None:
             return Response({"avatar": None})
-        path = reverse("avatar-image", kwargs={"user_id": user_id})
-        base = public_base_url(request)
         # The version changes with the photo, so browsers never show an old one.
         version = avatar.etag.strip('"')[:16]
-        return Response({"avatar": f"{base}{path}?v={version}"})
+        url = avatar_image_url(user_id=user_id, base_url=public_base_url(request), version=version)
+        return Response({"avatar": url})
 
 
 class AvatarImageApi(APIView):

@@ -26,7 +26,12 @@ class TelegramUser:
     first_name: str
     username: str
     language_code: str
+    last_name: str = ""
     is_authenticated = True
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
 
 
 @dataclass(frozen=True)
@@ -87,4 +92,5 @@ def _user(value: str | None) -> TelegramUser | None:
         first_name=str(user.get("first_name", "")),
         username=str(user.get("username", "")),
         language_code=str(user.get("language_code", "")),
+        last_name=str(user.get("last_name", "")),
     )

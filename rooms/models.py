@@ -80,3 +80,15 @@ class Room(models.Model):
     @property
     def full(self) -> bool:
         return self.max_players is not None and self.players >= self.max_players
+
+
+class PlayerVisit(models.Model):
+    """The room a Telegram user last asked the bot for, or opened in the Mini App with init
+    data: where the bot offers to take them back after a drop."""
+
+    user_id = models.BigIntegerField("Telegram user id", unique=True)
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="visits")
+    seen_at = models.DateTimeField("seen")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.room}"

@@ -1,12 +1,14 @@
 """Reads of the room store."""
 
+from datetime import timedelta
 from functools import cache
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
-from rooms.models import Room, online_since
+from rooms.models import PlayerVisit, Room, online_since
 from rooms.validators import ROOM_CODE_RE
 
 
@@ -22,6 +24,19 @@ def room_get_live(*, code: str) -> Room | None:
     """The room the Mini App may join under `code` (any case), or None."""
     room = room_get(code=code)
     return room if room is not None and room.status() == Room.Status.LIVE else None
+
+
+def room_to_rejoin(*, user_id: int) -> Room | None:
+    """The live room the Telegram user last went to within ROOM_TTL_SECONDS, or None."""
+    since = timezone.now() - timedelta(seconds=settings.ROOM_TTL_SECONDS)
+    visit = (
+        PlayerVisit.objects.filter(
+            user_id=user_id, seen_at__gt=since, room__in=Room.objects.live()
+        )
+        .select_related("room")
+        .first()
+    )
+    return visit.room if visit is not None else None
 
 
 def room_join_url(*, room: Room) -> str:

@@ -211,6 +211,17 @@ class RoomOutputSerializer(serializers.Serializer):
         return epoch_ms(room.last_seen_at)
 
 
+class RoomLookupOutputSerializer(RoomOutputSerializer):
+    """The lookup: the room, and, for a player who sent Telegram's init data, a ticket."""
+
+    ticket = serializers.CharField(
+        required=False,
+        help_text="Only with valid init data (Authorization: tma …): a JWT (HS256) signed with "
+        "the room's token, naming the player (claims room, sub, name, username, avatar, iat, "
+        "exp five minutes later), for the Mini App to hand the host.",
+    )
+
+
 class RoomHostOutputSerializer(RoomOutputSerializer):
     """The host's view of its room."""
 

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.errors import ApplicationError
-from rooms.models import Room, RoomQuerySet
+from rooms.models import PlayerVisit, Room, RoomQuerySet
 from rooms.tokens import room_token, room_token_matches, token_salt_new
 
 logger = logging.getLogger(__name__)
@@ -221,6 +221,19 @@ def room_close(*, room: Room) -> None:
     if not rooms_close(rooms=Room.objects.filter(pk=room.pk)):
         raise RoomNotFound
     logger.info("room %s closed by its host", room.code)
+
+
+# A player's visit is written again at most this often: every Mini App lookup is one.
+VISIT_REWRITE_SECONDS = 60
+
+
+def player_visit_record(*, user_id: int, room: Room) -> None:
+    """Remember that the Telegram user went to `room` (the bot's rejoin offer reads it)."""
+    now = timezone.now()
+    recent = now - timedelta(seconds=VISIT_REWRITE_SECONDS)
+    if PlayerVisit.objects.filter(user_id=user_id, room=room, seen_at__gt=recent).exists():
+        return
+    PlayerVisit.objects.update_or_create(user_id=user_id, defaults={"room": room, "seen_at": now})
 
 
 def rooms_purge() -> int:

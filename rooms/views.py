@@ -37,10 +37,12 @@ from rooms.serializers import (
     RoomCreatedOutputSerializer,
     RoomHeartbeatInputSerializer,
     RoomHostOutputSerializer,
+    RoomLookupOutputSerializer,
     RoomOutputSerializer,
     RoomRegisterInputSerializer,
     RoomUpdateInputSerializer,
 )
+from rooms.tickets import room_ticket
 from rooms.validators import ROOM_CODE_RE
 
 NOT_CONFIGURED = "HOST_SECRET is unset on the hub."
@@ -217,7 +219,7 @@ class RoomDetailApi(APIView):
         parameters=[CODE_PARAMETER],
         auth=MINI_APP_AUTH,
         responses={
-            200: RoomOutputSerializer,
+            200: RoomLookupOutputSerializer,
             **errors(
                 401,
                 404,
@@ -234,7 +236,14 @@ class RoomDetailApi(APIView):
         if room is None:
             ROOM_LOOKUP_MISS.hit(request.META)
             raise services.RoomNotFound
-        return Response(RoomOutputSerializer(room, context={"request": request}).data)
+        answer = RoomOutputSerializer(room, context={"request": request}).data
+        player = request.auth.user if request.auth is not None else None
+        if player is not None:
+            services.player_visit_record(user_id=player.id, room=room)
+            answer["ticket"] = room_ticket(
+                room=room, user=player, base_url=public_base_url(request)
+            )
+        return Response(answer)
 
 
 class RoomQrApi(APIView):

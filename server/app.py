@@ -1,7 +1,7 @@
 """The WSGI application granian's workers serve: Django, with the room lookup in front of it.
 
 Imported only in the server's worker processes (server/serve.py), so what it sets applies to
-them alone:
+them alone (and in webhook mode each starts its bot, on a thread of its own):
 - each worker dies with the server's main process: killed, that process would otherwise leave
   its workers serving the port beside whatever starts next;
 - a 1 ms GIL switch interval: a worker's threads hand the GIL to each other several times per
@@ -27,7 +27,14 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 django_application = get_wsgi_application()
 
-# After get_wsgi_application(), which sets Django up: the lookup needs the models.
+# After get_wsgi_application(), which sets Django up: these need the models.
 from rooms.lookup import RoomLookup  # noqa: E402
+from telegrambot.modes import webhook_configured  # noqa: E402
 
 application = RoomLookup(django_application)
+
+if webhook_configured() and _server is not None:
+    # The bot of this worker, in webhook mode: it also keeps groups' lobby cards up to date.
+    from telegrambot.webhook import webhook_bot_start_soon
+
+    webhook_bot_start_soon()

@@ -9,17 +9,18 @@ import logging
 
 from django.conf import settings
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from telegrambot import services
+from core.errors import outage_message
+from telegrambot import cards, services
 from telegrambot.handlers import add_handlers
 
 logger = logging.getLogger(__name__)
 
 
 def build_application(*, polling: bool) -> Application:
-    """The bot with its handlers. With polling=False it has no Updater: the webhook view
-    hands it updates instead."""
+    """The bot with its handlers, and the job that keeps groups' lobby cards up to date. With
+    polling=False it has no Updater: the webhook view hands it updates instead."""
     builder = (
         ApplicationBuilder()
         .token(settings.BOT_TOKEN)
@@ -29,7 +30,21 @@ def build_application(*, polling: bool) -> Application:
     builder = builder.post_init(_on_polling_start) if polling else builder.updater(None)
     application = builder.build()
     add_handlers(application)
+    application.job_queue.run_repeating(
+        _refresh_lobby_cards, interval=cards.SWEEP_SECONDS, first=cards.SWEEP_SECONDS
+    )
     return application
+
+
+async def _refresh_lobby_cards(context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        await cards.lobby_cards_refresh(bot=context.bot)
+    except Exception as error:
+        message = outage_message(error)
+        if message is None:
+            raise
+        # The database is down: the next sweep tries again, a few seconds later.
+        logger.warning("lobby cards not refreshed: %s", message)
 
 
 async def _on_polling_start(application: Application) -> None:

@@ -7,7 +7,7 @@ One set serves polling and webhook mode alike. Handlers stay thin: they read the
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 
 from rooms.validators import ROOM_CODE_RE
-from telegrambot import replies, selectors
+from telegrambot import cards, replies, selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -49,38 +49,69 @@ def _language(update: Update) -> str:
     return replies.language_for(user.language_code if user else None)
 
 
-async def _send(update: Update, reply: replies.Reply) -> None:
-    await update.effective_message.reply_text(reply.text, reply_markup=reply.markup)
+async def _send(update: Update, reply: replies.Reply) -> Message:
+    return await update.effective_message.reply_text(reply.text, reply_markup=reply.markup)
+
+
+def _private(update: Update) -> bool:
+    return update.effective_chat.type == ChatType.PRIVATE
 
 
 async def _answer_code(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
+    """The room's reply. In a group it is the room's lobby card, kept up to date (cards.py);
+    and the player may come back to the room later with a bare /start."""
     room = await selectors.room_aget_live(code=code)
     language = _language(update)
     if room is None:
-        reply = replies.room_not_found(language=language, code=code)
-    else:
-        reply = replies.room_open(
-            language=language,
+        await _send(update, replies.room_not_found(language=language, code=code))
+        return
+    reply = replies.room_open(
+        language=language, room=room, private=_private(update), bot_username=context.bot.username
+    )
+    message = await _send(update, reply)
+    if update.effective_user is not None:
+        await services.player_avisit_record(user_id=update.effective_user.id, room=room)
+    if not _private(update):
+        await cards.lobby_card_aadd(
             room=room,
-            private=update.effective_chat.type == ChatType.PRIVATE,
+            chat_id=message.chat_id,
+            message_id=message.message_id,
+            language=language,
+            shown=reply.digest(),
+        )
+
+
+async def _offer_way_back(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, reply: replies.Reply
+) -> None:
+    """`reply`, with a button back into the live room the player was last in, if any."""
+    user = update.effective_user
+    room = await selectors.room_aget_to_rejoin(user_id=user.id) if user else None
+    if room is not None:
+        reply = replies.with_rejoin(
+            reply,
+            language=_language(update),
+            room=room,
+            private=_private(update),
             bot_username=context.bot.username,
         )
     await _send(update, reply)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/start CODE is what a t.me/<bot>?start=CODE link sends; bare /start is a first visit."""
+    """/start CODE is what a t.me/<bot>?start=CODE link sends; bare /start is a first visit, or
+    a player coming back after a drop."""
     if context.args:
         await _answer_code(update, context, context.args[0])
     else:
-        await _send(update, replies.how_to_join(language=_language(update)))
+        await _offer_way_back(update, context, replies.how_to_join(language=_language(update)))
 
 
 async def join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if context.args:
         await _answer_code(update, context, context.args[0])
     else:
-        await _send(update, replies.join_needs_code(language=_language(update)))
+        await _offer_way_back(update, context, replies.join_needs_code(language=_language(update)))
 
 
 async def bare_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -5,6 +5,8 @@ the active language belongs to the handler's own asyncio task (Django keeps it i
 context-local) and never leaks into another update handled at the same time.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,6 +30,11 @@ from rooms.validators import ROOM_CODE_RE
 class Reply:
     text: str
     markup: InlineKeyboardMarkup | None = None
+
+    def digest(self) -> str:
+        """What the message shows, in a few bytes: a card is edited when this changes."""
+        markup = json.dumps(self.markup.to_dict() if self.markup else None, sort_keys=True)
+        return hashlib.sha256(f"{self.text}\n{markup}".encode()).hexdigest()
 
 
 def language_for(language_code: str | None) -> str:
@@ -101,6 +108,29 @@ def inline_room(*, language: str, room: Room, bot_username: str) -> InlineQueryR
             input_message_content=InputTextMessageContent(f"{invitation} {links['telegram']}"),
             reply_markup=InlineKeyboardMarkup([[button]]),
         )
+
+
+def room_card(*, language: str, room: Room, bot_username: str) -> Reply:
+    """A group's lobby card for the room: what the bot answers there to /join CODE while the
+    room is live, and that the game is over, without a button, once it has ended."""
+    if room.status() == Room.Status.LIVE:
+        return room_open(language=language, room=room, private=False, bot_username=bot_username)
+    with translation.override(language):
+        return Reply(_("The game in room %(code)s is over.") % {"code": room.code})
+
+
+def with_rejoin(
+    reply: Reply, *, language: str, room: Room, private: bool, bot_username: str
+) -> Reply:
+    """`reply`, with a button back into the live room the player was last in."""
+    links = room_links(code=room.code, base_url=settings.PUBLIC_URL, bot_username=bot_username)
+    with translation.override(language):
+        button_text = _("Back to room %(code)s") % {"code": room.code}
+        if private:
+            button = InlineKeyboardButton(button_text, web_app=WebAppInfo(url=links["web"]))
+        else:
+            button = InlineKeyboardButton(button_text, url=links["telegram"])
+        return Reply(reply.text, InlineKeyboardMarkup([[button]]))
 
 
 def room_not_found(*, language: str, code: str) -> Reply:

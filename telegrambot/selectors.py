@@ -1,24 +1,31 @@
 """Reads the bot makes from its async handlers, in a process that may run for weeks."""
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
-from rooms.models import Room
-from rooms.selectors import room_get_live
+from rooms.selectors import room_get_live, room_to_rejoin
+
+T = TypeVar("T")
 
 
-def _room_get_live_fresh(*, code: str) -> Room | None:
-    # Django closes broken and outlived connections only around requests (request_started
-    # and request_finished), and the bot serves none: without this, one database restart
-    # or idle disconnect would break every lookup until the bot restarts.
-    close_old_connections()
-    try:
-        return room_get_live(code=code)
-    finally:
+def in_fresh_connection(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """`function` for a handler: run on asgiref's one thread for sync code, with its database
+    connection checked before and after. Django closes broken and outlived connections only
+    around requests, and the bot serves none: without this, one database restart or idle
+    disconnect would break every lookup until the bot restarts."""
+
+    def checked(**kwargs) -> T:
         close_old_connections()
+        try:
+            return function(**kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(checked)
 
 
-async def room_aget_live(*, code: str) -> Room | None:
-    """`rooms.selectors.room_get_live` for a handler: on asgiref's one thread for sync code,
-    whose database connection is checked before and after each use."""
-    return await sync_to_async(_room_get_live_fresh)(code=code)
+room_aget_live = in_fresh_connection(room_get_live)
+room_aget_to_rejoin = in_fresh_connection(room_to_rejoin)

@@ -4,12 +4,17 @@ from django.conf import settings
 from django.urls import reverse
 from telegram import Bot, MenuButtonWebApp, Update, WebAppInfo
 
+from rooms.services import player_visit_record
 from telegrambot import replies
 from telegrambot.modes import webhook_secret_token
+from telegrambot.selectors import in_fresh_connection
 
 # The bot reads messages and inline queries (@bot ABCD in any chat); asking for nothing else
 # spares Telegram and the hub the rest.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.INLINE_QUERY]
+
+
+player_avisit_record = in_fresh_connection(player_visit_record)
 
 
 async def bot_commands_set(*, bot: Bot) -> None:

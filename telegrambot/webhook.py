@@ -13,6 +13,7 @@ Nothing starts at import, so no two processes ever share a loop.
 """
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Coroutine
@@ -55,9 +56,11 @@ class WebhookBot:
         )
 
     def start(self) -> None:
+        """getMe, then the job queue (the lobby cards' sweep)."""
         self._thread.start()
         try:
             self._run(self.application.initialize(), START_TIMEOUT_SECONDS)
+            self._run(self.application.start(), START_TIMEOUT_SECONDS)
         except (TelegramError, TimeoutError) as error:
             logger.warning("The Telegram bot could not start: %r", error)
             self.close()
@@ -88,6 +91,8 @@ class WebhookBot:
 
         The tests call this; a web process that exits needs nothing of the kind.
         """
+        if self.application.running:
+            self._run(self.application.stop(), START_TIMEOUT_SECONDS)
         self._run(self.application.shutdown(), START_TIMEOUT_SECONDS)
         self._run(sync_to_async(connections.close_all)(), START_TIMEOUT_SECONDS)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -112,6 +117,19 @@ def webhook_bot() -> WebhookBot:
             bot.start()
             _bot = bot
         return _bot
+
+
+def webhook_bot_start_soon() -> None:
+    """Start this process's bot on a thread of its own, off every request: in webhook mode
+    each web worker's bot sweeps the lobby cards, whether or not an update has come its way.
+    If Telegram cannot be reached, the first webhook request tries again."""
+
+    def start() -> None:
+        # Logged by WebhookBot.start; the first webhook request tries again.
+        with contextlib.suppress(BotUnavailable):
+            webhook_bot()
+
+    threading.Thread(target=start, name="telegram-webhook-start", daemon=True).start()
 
 
 def webhook_bot_close() -> None:

@@ -69,6 +69,8 @@ class ApiError(Exception):
 class Call:
     method: str
     params: dict
+    # When it arrived, by time.monotonic().
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -115,6 +117,7 @@ class FakeTelegram:
             "setMyCommands": lambda params: True,
             "setChatMenuButton": lambda params: True,
             "answerInlineQuery": lambda params: True,
+            "editMessageText": self._edit_message_text,
             "deleteMyCommands": lambda params: True,
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
@@ -321,6 +324,17 @@ class FakeTelegram:
         return {
             "message_id": next(self._ids),
             "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": BOT_USER,
+            "text": params.get("text", ""),
+        }
+
+    def _edit_message_text(self, params: dict) -> dict:
+        chat_id = _int_param(params, "chat_id")
+        return {
+            "message_id": _int_param(params, "message_id"),
+            "date": int(time.time()),
+            "edit_date": int(time.time()),
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
             "from": BOT_USER,
             "text": params.get("text", ""),
