@@ -444,9 +444,11 @@ async def host(args: argparse.Namespace) -> None:
 
 
 def positive(kind):
+    """An argparse type: a number of `kind` (int, float) greater than zero, and finite."""
+
     def parse(text: str):
         value = kind(text)
-        if value <= 0:
+        if not 0 < value < float("inf"):  # NaN too
             raise argparse.ArgumentTypeError(f"must be greater than zero, not {text}")
         return value
 

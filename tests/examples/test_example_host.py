@@ -395,6 +395,13 @@ class TestExampleHost:
 
         assert "--refresh is ignored" in host.output()
 
+    @pytest.mark.parametrize(("option", "value"), [("--heartbeat", "0"), ("--max-players", "-1")])
+    def test_it_refuses_a_count_that_is_not_positive(self, start_host, option, value):
+        host = start_host(option, value)
+
+        assert host.process.wait(15) == 2
+        assert f"argument {option}: must be greater than zero, not {value}" in host.output()
+
     def test_a_wrong_secret_stops_it_with_the_hubs_answer(self, start_host):
         host = start_host("--port", str(free_port()), secret="not-the-secret")
 
