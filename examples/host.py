@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """A reference Host App for the Spirtuoz hub: copy it, and put your game where the hello is.
 
-It serves a WebSocket on this PC, registers a room with the hub and keeps it registered (every
-few minutes, and at once when the public URL changes), greets every player who connects, and
-closes the room when you stop it with Ctrl-C. Needs Python 3.11+ and `websockets`:
+It serves a WebSocket on this PC, opens a room on the hub, and keeps the hub told: a heartbeat
+every 15 s with how many players are connected (and within a second of a change), its new
+public URL as soon as the tunnel's changes, and a close when you stop it with Ctrl-C. It greets
+every player who connects. Needs Python 3.11+ and `websockets`:
 
     pip install -r examples/requirements.txt
     cloudflared tunnel --url http://127.0.0.1:8765 2> cloudflared.log &
     HOST_SECRET=... python examples/host.py --hub https://<hub> \\
         --app-url https://<mini app> --tunnel-log cloudflared.log
+
+The hub gives the room's token once, when it opens the room; only that token changes or closes
+the room. It is kept in memory and never printed. With --token-file it is also kept in a file
+only you may read, so that the host takes its room back when it restarts.
 
 docs/host-app.md in the hub explains each step.
 """
@@ -28,93 +33,303 @@ import urllib.request
 from pathlib import Path
 
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.frames import CloseCode
 
 log = logging.getLogger("host")
 
 # A quick tunnel's address, as cloudflared prints it when it starts.
 QUICK_TUNNEL_URL = re.compile(r"https://([a-z0-9-]+\.trycloudflare\.com)")
-# How often the tunnel's log is read for a new address, and how long a failed
-# registration waits before it is tried again.
+# How often the tunnel's log and the player count are looked at for something to tell the hub.
 CHECK_SECONDS = 1.0
-RETRY_SECONDS = 10.0
+# A free Render service takes up to a minute to wake up; a close should not hold up Ctrl-C.
+REQUEST_TIMEOUT = 60.0
+CLOSE_TIMEOUT = 10.0
+# Why a player's socket is closed at once: the close frame's reason, which the Mini App reads.
+ROOM_FULL_REASON = "room full"
 
 
 class HubRefused(Exception):
-    """The hub answered 4xx: the command line needs fixing, asking again will not help."""
+    """The hub answered 4xx (other than 429): asking again the same way will not help."""
+
+    def __init__(self, failure: str, status: int):
+        super().__init__(failure)
+        self.status = status
 
 
 class HubUnreachable(Exception):
     """The hub did not answer, or answered 5xx or 429: worth asking again later."""
 
+    def __init__(self, failure: str, retry_after: float | None = None):
+        super().__init__(failure)
+        self.retry_after = retry_after
+
 
 class Hub:
-    """The hub's two Host App endpoints."""
+    """The hub's Host App endpoints: HOST_SECRET opens a room; the room's token does the rest."""
 
     def __init__(self, url: str, secret: str):
         self.url = url.rstrip("/")
         self.secret = secret
 
-    def register(self, *, code: str | None, ws_url: str, app_url: str) -> dict:
-        body = {"room_code": code, "ws_url": ws_url, "app_url": app_url}
-        return self._call("POST", "/api/host/rooms/register", body)
+    def register(
+        self, *, code: str | None, ws_url: str, app_url: str, status: dict, token: str | None
+    ) -> dict:
+        """201 and a new room with its `host_token`; or, with the live room's token, 200."""
+        headers = {"X-Host-Secret": self.secret}
+        if token:
+            headers["X-Room-Token"] = token
+        body = {"room_code": code, "ws_url": ws_url, "app_url": app_url, **status}
+        return self._call("POST", "/api/host/rooms/register", headers, body)
 
-    def close(self, code: str) -> None:
-        self._call("DELETE", f"/api/host/rooms/{code}")
+    def heartbeat(self, code: str, token: str, status: dict) -> dict:
+        return self._call("POST", f"/api/host/rooms/{code}/heartbeat", _room(token), status)
+
+    def update(self, code: str, token: str, changes: dict) -> dict:
+        return self._call("PATCH", f"/api/host/rooms/{code}", _room(token), changes)
+
+    def close(self, code: str, token: str) -> None:
+        self._call("DELETE", f"/api/host/rooms/{code}", _room(token), timeout=CLOSE_TIMEOUT)
 
     def join_url(self, code: str) -> str:
         return f"{self.url}/join/{code}"
 
-    def _call(self, method: str, path: str, body: dict | None = None) -> dict:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        headers: dict,
+        body: dict | None = None,
+        *,
+        timeout: float = REQUEST_TIMEOUT,
+    ) -> dict:
         # The URL is http(s), as parse_args checks: no file:// or other scheme comes in.
         request = urllib.request.Request(  # noqa: S310
             self.url + path,
             method=method,
             data=json.dumps(body).encode() if body is not None else None,
-            headers={"X-Host-Secret": self.secret, "Content-Type": "application/json"},
+            headers={**headers, "Content-Type": "application/json"},
         )
+        # Failures name the request by method and path only: its headers hold the secrets.
         try:
-            # A free Render service takes up to a minute to wake up.
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 content = response.read()
         except urllib.error.HTTPError as error:
             try:
                 message = json.loads(error.read())["error"]
-            except (ValueError, KeyError, TypeError):
-                message = error.reason
+            except (ValueError, KeyError, TypeError, OSError):
+                message = error.reason  # e.g. a proxy's HTML page in front of a hub that is down
             failure = f"{method} {path}: {error.code} {message}"
             if 400 <= error.code < 500 and error.code != 429:
-                raise HubRefused(failure) from None
-            raise HubUnreachable(failure) from None
+                raise HubRefused(failure, error.code) from None
+            raise HubUnreachable(failure, _seconds(error.headers.get("Retry-After"))) from None
         except urllib.error.URLError as error:
             raise HubUnreachable(f"{method} {path}: {error.reason}") from None
         except OSError as error:  # the connection broke, or timed out, during the answer
             raise HubUnreachable(f"{method} {path}: {error!r}") from None
-        return json.loads(content) if content else {}
+        try:
+            return json.loads(content) if content else {}
+        except ValueError:
+            raise HubUnreachable(f"{method} {path}: the answer is not JSON") from None
+
+
+def _room(token: str) -> dict:
+    return {"X-Room-Token": token}
+
+
+def _seconds(retry_after: str | None) -> float | None:
+    try:
+        return float(retry_after) if retry_after else None
+    except ValueError:
+        return None  # an HTTP date: the backoff's own wait will do
+
+
+class TokenFile:
+    """The room's code and token kept across restarts, in a JSON file only its owner may read.
+
+    It names the hub too, so that one hub's token is never sent to another. It is removed when
+    the room is closed, since a closed room's token is of no more use."""
+
+    def __init__(self, path: Path, hub_url: str):
+        self.path = path
+        self.hub_url = hub_url
+
+    def load(self) -> tuple[str, str] | None:
+        """(code, token) of the room this file holds on this hub, or None."""
+        try:
+            saved = json.loads(self.path.read_text())
+            hub, code, token = saved["hub"], saved["room_code"], saved["host_token"]
+            loose = os.name == "posix" and self.path.stat().st_mode & 0o077
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("the token file %s cannot be read; it will be replaced", self.path)
+            return None
+        if loose:
+            log.warning("the token file %s is readable by others: chmod 600 it", self.path)
+        if hub != self.hub_url:
+            log.info("the token file %s is for another hub; it will be replaced", self.path)
+            return None
+        return code, token
+
+    def save(self, code: str, token: str) -> None:
+        # Written beside the file and renamed over it, so that a crash never leaves half a file;
+        # created for its owner alone, and kept so however it was created before.
+        part = self.path.with_name(self.path.name + ".part")
+        try:
+            descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.chmod(part, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                json.dump({"hub": self.hub_url, "room_code": code, "host_token": token}, file)
+            os.replace(part, self.path)
+        except OSError as error:
+            log.warning("could not write the token file %s: %s", self.path, error.strerror)
+
+    def remove(self) -> None:
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError as error:
+            log.warning("could not remove the token file %s: %s", self.path, error.strerror)
 
 
 class Room:
-    """The room this Host App runs, and the players connected to it."""
+    """The room this Host App runs, what the hub was last told of it, and its players.
 
-    def __init__(self, hub: Hub, *, code: str | None, app_url: str):
+    open(), report() and close() talk to the hub and run in a thread of their own; the event
+    loop only reads `code` and the players."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        code: str | None,
+        app_url: str,
+        max_players: int | None,
+        token_file: TokenFile | None,
+    ):
         self.hub = hub
         self.code = code
         self.app_url = app_url
-        self.registered = False
+        self.max_players = max_players
+        self.token_file = token_file
+        # Known only once the hub has opened the room; never printed.
+        self.token: str | None = None
+        # The ws_url and player count the hub has for the room.
+        self.ws_url: str | None = None
+        self.reported_players: int | None = None
         self.players: set[ServerConnection] = set()
 
-    def register(self, ws_url: str) -> None:
-        # Without a code the hub picks one, which is then kept for every re-registration.
-        room = self.hub.register(code=self.code, ws_url=ws_url, app_url=self.app_url)
-        self.code = room["room_code"]
-        if self.registered:
-            log.info("room %s registered again, with ws_url %s", self.code, ws_url)
+    def status(self) -> dict:
+        """What the hub is told of the room with every registration and heartbeat."""
+        return {"players": len(self.players), "max_players": self.max_players}
+
+    def open(self, ws_url: str, status: dict) -> None:
+        """Takes back the room the token file holds, if it is still this host's; else opens a
+        new room under --room (a live room there, held by another host, raises HubRefused 409)
+        or under a code the hub picks."""
+        saved = self._saved()
+        if saved is not None:
+            code, token = saved
+            try:
+                room = self._register(code, ws_url, status, token)
+            except HubRefused as refusal:
+                if refusal.status != 409:
+                    raise
+                log.warning("room %s is no longer this host's: the hub refused its token", code)
+            else:
+                if "host_token" not in room:  # 200: the live room, still this host's
+                    log.info("room %s taken back with its token", code)
+                self._opened(room, token, ws_url, status)
+                return
+        self._opened(self._register(self.code, ws_url, status, None), None, ws_url, status)
+
+    def _saved(self) -> tuple[str, str] | None:
+        """The token file's (code, token), when it holds the room this host asks for."""
+        saved = self.token_file.load() if self.token_file else None
+        if saved is not None and self.code not in (None, saved[0]):
+            log.info(
+                "the token file holds room %s, not %s; it will be replaced", saved[0], self.code
+            )
+            return None
+        return saved
+
+    def report(self, ws_url: str, status: dict, *, due: bool) -> bool:
+        """Tells the hub what changed since it was last told: a new ws_url (PATCH), a new player
+        count (a heartbeat), or nothing but that the room is alive when `due` (a heartbeat).
+        Whether it asked the hub anything.
+
+        A room the hub has ended (404: an operator closed it, or it expired) or whose token it
+        refuses (403: the hub's SECRET_KEY changed) is opened anew, under its code if it is free,
+        else under one the hub picks."""
+        try:
+            if ws_url != self.ws_url:
+                self.hub.update(self.code, self.token, {"ws_url": ws_url, **status})
+                log.info("room %s moved: players now connect to %s", self.code, ws_url)
+            elif due or status["players"] != self.reported_players:
+                self.hub.heartbeat(self.code, self.token, status)
+            else:
+                return False
+        except HubRefused as refusal:
+            if refusal.status == 404:
+                self._reopen(ws_url, status, "has ended on the hub (closed, or expired)")
+            elif refusal.status == 403:
+                self._reopen(ws_url, status, "is no longer this host's: the hub refused its token")
+            else:
+                raise
+            return True
+        self.ws_url, self.reported_players = ws_url, status["players"]
+        return True
+
+    def close(self) -> None:
+        try:
+            self.hub.close(self.code, self.token)
+        except HubRefused as refusal:
+            if refusal.status != 404:
+                log.warning("could not close room %s: %s", self.code, refusal)
+                return
+            log.info("room %s had already ended", self.code)
+        except HubUnreachable as error:
+            log.warning(
+                "could not close room %s (%s); it shows its host offline, and expires by itself",
+                self.code,
+                error,
+            )
+            return
         else:
-            join_url = self.hub.join_url(self.code)
-            log.info("room %s is open: players join at %s", self.code, join_url)
-            self.registered = True
+            log.info("room %s closed", self.code)
+        if self.token_file:
+            self.token_file.remove()
+
+    def _reopen(self, ws_url: str, status: dict, why: str) -> None:
+        log.warning("room %s %s; opening a new room", self.code, why)
+        try:
+            room = self._register(self.code, ws_url, status, None)
+        except HubRefused as refusal:
+            if refusal.status != 409:
+                raise
+            room = self._register(None, ws_url, status, None)  # its code is held: the hub picks
+        self._opened(room, None, ws_url, status)
+
+    def _register(self, code: str | None, ws_url: str, status: dict, token: str | None) -> dict:
+        return self.hub.register(
+            code=code, ws_url=ws_url, app_url=self.app_url, status=status, token=token
+        )
+
+    def _opened(self, room: dict, token: str | None, ws_url: str, status: dict) -> None:
+        """Keeps the hub's answer to a registration of `ws_url` and `status`: the room's code,
+        and a new room's token (else `token`, which registered it again)."""
+        self.code = room["room_code"]
+        self.token = room.get("host_token", token)
+        self.ws_url, self.reported_players = ws_url, status["players"]
+        if self.token_file:
+            self.token_file.save(self.code, self.token)
+        log.info("room %s is open: players join at %s", self.code, self.hub.join_url(self.code))
 
     async def greet(self, player: ServerConnection) -> None:
         """One player's connection, from hello to goodbye. Your game starts here."""
+        if self.max_players is not None and len(self.players) >= self.max_players:
+            log.info("a player was turned away: room %s is full", self.code)
+            await player.close(CloseCode.TRY_AGAIN_LATER, ROOM_FULL_REASON)
+            return
         self.players.add(player)
         log.info("a player joined room %s (%d connected)", self.code, len(self.players))
         try:
@@ -125,6 +340,27 @@ class Room:
         finally:
             self.players.discard(player)
             log.info("a player left room %s (%d connected)", self.code, len(self.players))
+
+
+class Backoff:
+    """How long to wait after each failure in a row: 1 s, twice as long each time up to 30 s,
+    or longer when the hub's Retry-After asks for it."""
+
+    FIRST = 1.0
+    LONGEST = 30.0
+
+    def __init__(self):
+        self.failures = 0
+
+    def wait(self, error: HubUnreachable | HubRefused) -> float:
+        seconds = min(self.FIRST * 2**self.failures, self.LONGEST)
+        self.failures += 1
+        return max(seconds, getattr(error, "retry_after", None) or 0)
+
+    def reset(self) -> bool:
+        """Forget the failures; whether there were any."""
+        failed, self.failures = self.failures > 0, 0
+        return failed
 
 
 def public_ws_url(args: argparse.Namespace) -> str | None:
@@ -139,32 +375,58 @@ def public_ws_url(args: argparse.Namespace) -> str | None:
     return f"wss://{found[-1]}/" if found else None
 
 
-async def keep_registered(room: Room, args: argparse.Namespace) -> None:
-    """Registers the room, then again every --refresh seconds and whenever the URL changes."""
-    registered_url, registered_at = None, 0.0
+async def keep_the_hub_told(room: Room, args: argparse.Namespace) -> None:
+    """Opens the room, then reports to the hub for as long as the host runs: a heartbeat every
+    --heartbeat seconds and within CHECK_SECONDS of a change in players, and a PATCH when the
+    public URL changes. While the hub cannot be reached it tries again, waiting longer each
+    time (Backoff); a refusal at start-up (a wrong secret, a bad URL, a code held by another
+    host) stops the host with the hub's message, a refusal later is logged and tried again."""
     if public_ws_url(args) is None:
         log.info("waiting for cloudflared's address in %s", args.tunnel_log)
-    while True:
-        ws_url = public_ws_url(args)
-        stale = time.monotonic() - registered_at >= args.refresh
-        if ws_url is not None and (ws_url != registered_url or stale):
-            try:
-                await asyncio.to_thread(room.register, ws_url)
-            except HubRefused as error:
-                if registered_url is None:
-                    raise  # at start-up: stop and say why
-                log.error("the hub refused to keep room %s: %s", room.code, error)
-                await asyncio.sleep(RETRY_SECONDS)
-            except HubUnreachable as error:
-                log.warning("could not register: %s; trying again in %g s", error, RETRY_SECONDS)
-                await asyncio.sleep(RETRY_SECONDS)
-            else:
-                registered_url, registered_at = ws_url, time.monotonic()
+    while (ws_url := public_ws_url(args)) is None:
         await asyncio.sleep(CHECK_SECONDS)
+    backoff = Backoff()
+    while room.token is None:
+        try:
+            await asyncio.to_thread(room.open, ws_url, room.status())
+        except HubUnreachable as error:
+            wait = backoff.wait(error)
+            log.warning("could not open the room: %s; trying again in %g s", error, wait)
+            await asyncio.sleep(wait)
+    backoff.reset()
+    told_at = time.monotonic()
+    tick = min(CHECK_SECONDS, args.heartbeat)
+    while True:
+        await asyncio.sleep(tick)
+        due = time.monotonic() - told_at >= args.heartbeat
+        try:
+            asked = await asyncio.to_thread(
+                room.report, public_ws_url(args) or room.ws_url, room.status(), due=due
+            )
+        except (HubUnreachable, HubRefused) as error:
+            wait = backoff.wait(error)
+            if isinstance(error, HubUnreachable):
+                log.warning("could not reach the hub: %s; trying again in %g s", error, wait)
+            else:  # a refusal this file does not expect: say so, and keep the party going
+                log.error("the hub refused: %s; trying again in %g s", error, wait)
+            await asyncio.sleep(wait)
+            continue
+        if asked:
+            told_at = time.monotonic()
+            if backoff.reset():
+                log.info("the hub answers again: room %s is alive", room.code)
 
 
 async def host(args: argparse.Namespace) -> None:
-    room = Room(Hub(args.hub, args.secret), code=args.room, app_url=args.app_url)
+    hub = Hub(args.hub, args.secret)
+    token_file = TokenFile(args.token_file, hub.url) if args.token_file else None
+    room = Room(
+        hub,
+        code=args.room.upper() if args.room else None,
+        app_url=args.app_url,
+        max_players=args.max_players,
+        token_file=token_file,
+    )
     # SIGTERM (e.g. from a process manager) stops the host like Ctrl-C does.
     # (Windows has no such handlers; Ctrl-C works there all the same.)
     with contextlib.suppress(NotImplementedError):
@@ -173,19 +435,25 @@ async def host(args: argparse.Namespace) -> None:
     async with serve(room.greet, args.listen, args.port):
         log.info("WebSocket server listening on ws://%s:%d/", args.listen, args.port)
         try:
-            await keep_registered(room, args)
+            await keep_the_hub_told(room, args)
         finally:
-            if room.registered:
-                await asyncio.to_thread(close_room, room)
+            # Closed on the hub first, so the bot says the room has ended before players'
+            # sockets close.
+            if room.token is not None:
+                await asyncio.to_thread(room.close)
 
 
-def close_room(room: Room) -> None:
-    try:
-        room.hub.close(room.code)
-    except (HubRefused, HubUnreachable) as error:
-        log.warning("could not close room %s (%s); it expires by itself", room.code, error)
-    else:
-        log.info("room %s closed", room.code)
+def positive(kind):
+    """An argparse type: a number of `kind` (int, float) greater than zero, and finite."""
+
+    def parse(text: str):
+        value = kind(text)
+        if not 0 < value < float("inf"):  # NaN too
+            raise argparse.ArgumentTypeError(f"must be greater than zero, not {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # what argparse names in "invalid int value"
+    return parse
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -230,11 +498,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the address to listen on (127.0.0.1: only this PC, and the tunnel, can connect)",
     )
     parser.add_argument(
-        "--refresh",
-        type=float,
-        default=300,
-        help="seconds between re-registrations, which keep the room live (300)",
+        "--heartbeat",
+        type=positive(float),
+        default=15.0,
+        help="seconds between heartbeats, which keep the room live and its host online; keep "
+        "it well under the hub's HOST_HEARTBEAT_TIMEOUT (45 s by default) (15)",
     )
+    parser.add_argument(
+        "--max-players",
+        type=positive(int),
+        help="how many players may be connected at once; more are turned away, and the "
+        "Mini App says the room is full (default: no cap)",
+    )
+    parser.add_argument(
+        "--token-file",
+        type=Path,
+        help="keep the room's code and token in this file (mode 600) and take the room back "
+        "with them after a restart (default: in memory only; a restart opens a new room)",
+    )
+    # Before heartbeats the room was kept live by registering it again every --refresh
+    # seconds; old command lines still start.
+    parser.add_argument("--refresh", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not args.secret:
         parser.error("the hub's secret is needed: set HOST_SECRET or pass --secret")
@@ -249,10 +533,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     logging.getLogger("websockets").setLevel(logging.WARNING)  # this file logs what matters
+    if args.refresh is not None:
+        log.warning("--refresh is ignored: a heartbeat every --heartbeat seconds keeps the room")
     try:
         asyncio.run(host(args))
     except HubRefused as error:
         log.error("the hub refused the room: %s", error)
+        if error.status == 409:
+            log.error(
+                "another host holds that room. If it was this host, stopped without closing it, "
+                "the room expires by itself; use --token-file to take a room back after a "
+                "restart, or ask for another code"
+            )
         return 1
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass  # Ctrl-C or SIGTERM: the room is closed

@@ -1,9 +1,16 @@
-// The reference Mini App: find the room the player was sent to, connect to its Host App, and
-// show the host's hello and the player's Telegram photo. Plain JavaScript, no build step.
+// The reference Mini App: find the room the player was sent to, wait while its host is
+// offline, connect to its Host App unless the room is full, and show the host's hello and the
+// player's Telegram photo. Plain JavaScript, no build step.
 "use strict";
 
 const ROOM_CODE = /^[A-Z0-9]{4,12}$/;
 const USER_ID = /^[0-9]{1,16}$/;
+// While the room's host is offline (its PC asleep, its tunnel restarting), the room is looked
+// up again this often, for this long at most.
+const OFFLINE_RETRY_MS = 3000;
+const OFFLINE_GIVE_UP_MS = 5 * 60 * 1000;
+// How examples/host.py closes a player's socket when the room is full (close code 1013).
+const ROOM_FULL_REASON = "room full";
 
 const page = {
   avatar: document.getElementById("avatar"),
@@ -75,6 +82,12 @@ function showError(text) {
   showStatus(text, { error: true });
 }
 
+function showRoomFull() {
+  showError(`Room ${roomCode} is full.`);
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function showAvatar() {
   if (!USER_ID.test(userId)) {
     return; // no player known: no photo
@@ -117,13 +130,60 @@ function connect(wsUrl) {
     }
   });
   // A socket that fails closes too, so this covers both.
-  socket.addEventListener("close", () => {
+  socket.addEventListener("close", (event) => {
+    if (!greeted && event.reason === ROOM_FULL_REASON) {
+      showRoomFull(); // the last place went while this page was looking the room up
+      return;
+    }
     showError(
       greeted
         ? "The host ended the connection."
         : `Could not connect to the host of room ${roomCode}. Is the Host App still running?`,
     );
   });
+}
+
+// The room once its host is online, looked up again every OFFLINE_RETRY_MS while it is not
+// (and while the hub cannot be reached meanwhile), for OFFLINE_GIVE_UP_MS at most. Null when
+// there is nothing to connect to, having said why: no such room, the room is full, the host
+// stayed offline, or the hub refused the lookup.
+async function roomToJoin() {
+  const started = Date.now();
+  let waiting = false;
+  for (;;) {
+    let room = null;
+    try {
+      room = await hubGet(`/api/rooms/${roomCode}`);
+    } catch (error) {
+      if (error.status === 404) {
+        showError(
+          `Room ${roomCode} was not found or has already ended. Ask the host for a fresh code.`,
+        );
+        return null;
+      }
+      // While waiting for the host, a hub briefly unreachable or busy is waited for too.
+      const passing = error.status === 0 || error.status === 429 || error.status >= 500;
+      if (!(waiting && passing)) {
+        showError(`Could not look up room ${roomCode}: ${error.message}.`);
+        return null;
+      }
+    }
+    // (A hub older than host_online says nothing of its host: try the host.)
+    if (room && room.host_online !== false) {
+      if (room.full) {
+        showRoomFull();
+        return null;
+      }
+      return room;
+    }
+    if (Date.now() - started >= OFFLINE_GIVE_UP_MS) {
+      showError(`The host of room ${roomCode} is still offline. Try again later.`);
+      return null;
+    }
+    waiting = true;
+    showStatus(`The host of room ${roomCode} is offline. Retrying…`);
+    await sleep(OFFLINE_RETRY_MS);
+  }
 }
 
 async function main() {
@@ -142,18 +202,10 @@ async function main() {
   });
   showAvatar();
   showStatus("Looking for the room…");
-  let room;
-  try {
-    room = await hubGet(`/api/rooms/${roomCode}`);
-  } catch (error) {
-    showError(
-      error.status === 404
-        ? `Room ${roomCode} was not found or has already ended. Ask the host for a fresh code.`
-        : `Could not look up room ${roomCode}: ${error.message}.`,
-    );
-    return;
+  const room = await roomToJoin();
+  if (room) {
+    connect(room.ws_url);
   }
-  connect(room.ws_url);
 }
 
 main();

@@ -3,15 +3,18 @@ of its own, examples/miniapp/ on a third origin, Telegram faked on loopback.
 
 The browser opens the hub's /join/<code> link, as the bot's button does, follows the redirect to
 the Mini App, which looks the room up on the hub (cross-origin), connects to the host's socket,
-and shows the host's hello and the player's photo.
+and shows the host's hello and the player's photo; or waits while the host is offline, or says
+the room is full.
 """
 
 import json
 import signal
+import time
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
+from websockets.sync.client import connect
 
 from tests.support import AVATAR_JPEG, HOST_SECRET
 from tests.support.initdata import signed
@@ -25,6 +28,10 @@ PLAYER = {"id": 4242, "first_name": "Anya", "language_code": "en"}
 AVATAR_SIZE = 160
 # Loaded, decoded and shown: what a player sees as a photo.
 AVATAR_SHOWN = "img => img.complete && img.naturalWidth > 0 && !img.hidden"
+# The Mini App's own wait between two lookups while the host is offline (OFFLINE_RETRY_MS),
+# and how long it waits at most (OFFLINE_GIVE_UP_MS).
+OFFLINE_RETRY_MS = 3000
+OFFLINE_GIVE_UP_MS = 5 * 60 * 1000
 
 
 def telegram_launch_fragment(bot_token: str) -> str:
@@ -35,18 +42,56 @@ def telegram_launch_fragment(bot_token: str) -> str:
     )
 
 
-@pytest.fixture
-def host(start_host, live_server, miniapp_url):
-    """examples/host.py registered with the hub, its room's app_url the served Mini App.
+def app_url_of(miniapp_url: str, hub_url: str) -> str:
+    """The Mini App's URL for a room's app_url: it learns the hub from `?hub=` (a deployed one
+    from config.js)."""
+    return f"{miniapp_url}?{urlencode({'hub': hub_url})}"
 
-    The Mini App learns the hub from `?hub=` in its app_url (a deployed one from config.js).
-    """
-    port = free_port()
-    app_url = f"{miniapp_url}?{urlencode({'hub': live_server.url})}"
-    return start_host(
-        "--hub", live_server.url, "--app-url", app_url,
-        "--port", str(port), "--ws-url", f"ws://127.0.0.1:{port}/",
-    )  # fmt: skip
+
+def room_on_the_hub(hub_url: str, code: str) -> dict:
+    status, _, body = http("GET", f"{hub_url}/api/rooms/{code}")
+    assert status == 200, body
+    return json.loads(body)
+
+
+def wait_until_the_hub_says(hub_url: str, code: str, field: str, value) -> None:
+    deadline = time.monotonic() + 10
+    while room_on_the_hub(hub_url, code)[field] != value:
+        assert time.monotonic() < deadline, f"room {code}'s {field} is not {value} within 10 s"
+        time.sleep(0.05)
+
+
+def register_room(hub_url: str, code: str, ws_url: str, app_url: str) -> None:
+    """A room registered with the hub by no Host App of these tests."""
+    status, _, _ = http(
+        "POST",
+        f"{hub_url}/api/host/rooms/register",
+        {"room_code": code, "ws_url": ws_url, "app_url": app_url},
+        **{"X-Host-Secret": HOST_SECRET},
+    )
+    assert status == 201
+
+
+@pytest.fixture
+def open_room(start_host, live_server, miniapp_url):
+    """Starts examples/host.py with these options on a port of its own, registered with the
+    hub, its room's app_url the served Mini App; returns it and its ws_url."""
+
+    def start(*options: str):
+        port = free_port()
+        ws_url = f"ws://127.0.0.1:{port}/"
+        host = start_host(
+            "--hub", live_server.url, "--app-url", app_url_of(miniapp_url, live_server.url),
+            "--port", str(port), "--ws-url", ws_url, *options,
+        )  # fmt: skip
+        return host, ws_url
+
+    return start
+
+
+@pytest.fixture
+def host(open_room):
+    return open_room()[0]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -113,18 +158,100 @@ class TestJoinInBrowser:
         expect(page.locator("#hello")).to_be_hidden()
 
     def test_a_host_that_cannot_be_reached_is_reported(self, page, live_server, miniapp_url):
-        app_url = f"{miniapp_url}?{urlencode({'hub': live_server.url})}"
-        status, _, _ = http(
-            "POST",
-            f"{live_server.url}/api/host/rooms/register",
-            {"room_code": "DARK", "ws_url": f"ws://127.0.0.1:{free_port()}/", "app_url": app_url},
-            **{"X-Host-Secret": HOST_SECRET},
-        )
-        assert status == 201
+        app_url = app_url_of(miniapp_url, live_server.url)
+        register_room(live_server.url, "DARK", f"ws://127.0.0.1:{free_port()}/", app_url)
 
         page.goto(f"{live_server.url}/join/DARK")
 
         expect(page.locator("#status")).to_have_text(
             "Could not connect to the host of room DARK. Is the Host App still running?"
         )
+        expect(page.locator("#hello")).to_be_hidden()
+
+    def test_the_player_waits_while_the_host_is_offline_and_joins_once_it_is_back(
+        self, page, open_room, live_server, miniapp_url, settings
+    ):
+        settings.HOST_HEARTBEAT_TIMEOUT = 2
+        host, _ = open_room("--heartbeat", "0.3")
+        code, _ = host.wait_until_open()
+        # The host's PC goes to sleep: no heartbeat, and no answer on its socket.
+        host.process.send_signal(signal.SIGSTOP)
+        wait_until_the_hub_says(live_server.url, code, "host_online", False)
+
+        page.goto(f"{miniapp_url}?{urlencode({'hub': live_server.url, 'room': code})}")
+
+        expect(page.locator("#status")).to_have_text(
+            f"The host of room {code} is offline. Retrying…"
+        )
+        expect(page.locator("#status")).not_to_have_class("error")
+        # It wakes up: its overdue heartbeat goes out at once, and the page's next lookup
+        # (within OFFLINE_RETRY_MS) finds it online.
+        host.process.send_signal(signal.SIGCONT)
+        expect(page.locator("#hello")).to_have_text(
+            f"Hello from room {code}!", timeout=OFFLINE_RETRY_MS + 5000
+        )
+        expect(page.locator("#status")).to_have_text(f"Connected to room {code}.")
+
+    def test_the_player_stops_waiting_for_a_host_offline_for_minutes(
+        self, page, live_server, miniapp_url, settings
+    ):
+        settings.HOST_HEARTBEAT_TIMEOUT = 1
+        app_url = app_url_of(miniapp_url, live_server.url)
+        register_room(live_server.url, "ASLEEP", f"ws://127.0.0.1:{free_port()}/", app_url)
+        wait_until_the_hub_says(live_server.url, "ASLEEP", "host_online", False)
+        # The page's timers and Date run on a clock the test moves on.
+        page.clock.install()
+        page.goto(f"{miniapp_url}?{urlencode({'hub': live_server.url, 'room': 'ASLEEP'})}")
+        expect(page.locator("#status")).to_have_text(
+            "The host of room ASLEEP is offline. Retrying…"
+        )
+
+        # Almost the whole wait: it looks the room up again, and goes on waiting.
+        with page.expect_response(lambda response: "/api/rooms/ASLEEP" in response.url):
+            page.clock.run_for(OFFLINE_GIVE_UP_MS - 10_000)
+        page.wait_for_timeout(300)  # real time, for the page to read the answer
+        expect(page.locator("#status")).to_have_text(
+            "The host of room ASLEEP is offline. Retrying…"
+        )
+        # Past it: the next lookup is the last.
+        page.clock.run_for(20_000)
+
+        expect(page.locator("#status")).to_have_text(
+            "The host of room ASLEEP is still offline. Try again later."
+        )
+        expect(page.locator("#status")).to_have_class("error")
+
+    def test_a_full_room_is_reported_and_not_joined(self, page, open_room, live_server):
+        host, ws_url = open_room("--max-players", "1")
+        code, join_url = host.wait_until_open()
+        sockets = []
+        page.on("websocket", lambda socket: sockets.append(socket.url))
+
+        with connect(ws_url, open_timeout=5) as player:
+            player.recv(timeout=5)  # the hello: the one place is taken
+            wait_until_the_hub_says(live_server.url, code, "full", True)
+
+            page.goto(join_url)
+
+            expect(page.locator("#status")).to_have_text(f"Room {code} is full.")
+            expect(page.locator("#status")).to_have_class("error")
+
+        expect(page.locator("#hello")).to_be_hidden()
+        assert sockets == []  # not even tried
+
+    def test_a_room_that_fills_up_meanwhile_is_reported_full(
+        self, page, open_room, live_server, miniapp_url
+    ):
+        # The hub still says there is room, but the host has just filled its last place.
+        host, ws_url = open_room("--max-players", "1")
+        host.wait_until_open()
+        register_room(live_server.url, "LATE", ws_url, app_url_of(miniapp_url, live_server.url))
+
+        with connect(ws_url, open_timeout=5) as player:
+            player.recv(timeout=5)
+
+            page.goto(f"{live_server.url}/join/LATE")
+
+            expect(page.locator("#status")).to_have_text("Room LATE is full.")
+            host.wait_for("a player was turned away")
         expect(page.locator("#hello")).to_be_hidden()

@@ -1,5 +1,6 @@
 """What the tests share: the suite's secrets and data, and helpers that start real parts
-(servers, the bot, the example Host App, a fake Telegram, a throwaway PostgreSQL).
+(servers, the bot, the example Host App and a proxy in front of the hub for it, a fake
+Telegram, a throwaway PostgreSQL).
 
 No test module imports another test module; they import from here. `make bench` imports the
 fake Telegram too, from a virtualenv without the test tools: nothing here imports pytest at

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.support import BASE_DIR, HOST_SECRET
+from tests.support import BASE_DIR, HOST_SECRET, secret_audit
 
 HOST_SCRIPT = BASE_DIR / "examples" / "host.py"
 OPEN_LINE = re.compile(r"room (\w+) is open: players join at (\S+)")
@@ -19,6 +19,8 @@ class HostApp:
 
     def __init__(self, log: Path, *args: str, secret: str = HOST_SECRET):
         self.log = log
+        # Whatever the host prints goes through the run's secrets audit too.
+        secret_audit.watch(log)
         self.process = subprocess.Popen(
             [sys.executable, str(HOST_SCRIPT), *args],
             cwd=BASE_DIR,
@@ -30,20 +32,20 @@ class HostApp:
     def output(self) -> str:
         return self.log.read_text()
 
-    def wait_for(self, pattern: str, timeout: float = 10) -> re.Match:
-        """The first match of `pattern` in the log, waiting for it while the process runs."""
+    def wait_for(self, pattern: str, timeout: float = 10, *, times: int = 1) -> re.Match:
+        """The `times`th match of `pattern` in the log, waiting for it while the process runs."""
         deadline = time.monotonic() + timeout
-        while (found := re.search(pattern, self.output())) is None:
+        while len(found := list(re.finditer(pattern, self.output()))) < times:
             assert self.process.poll() is None, f"host.py exited:\n{self.output()}"
             assert time.monotonic() < deadline, (
-                f"no {pattern!r} within {timeout} s:\n{self.output()}"
+                f"{len(found)} of {times} {pattern!r} within {timeout} s:\n{self.output()}"
             )
             time.sleep(0.05)
-        return found
+        return found[times - 1]
 
-    def wait_until_open(self) -> tuple[str, str]:
-        """(room code, join URL) once the hub has the room."""
-        return self.wait_for(OPEN_LINE.pattern).groups()
+    def wait_until_open(self, times: int = 1) -> tuple[str, str]:
+        """(room code, join URL) once the hub has the room (opened `times` times)."""
+        return self.wait_for(OPEN_LINE.pattern, times=times).groups()
 
     def stop(self, signal_number: int = signal.SIGINT, timeout: float = 15) -> int:
         """Stops it as Ctrl-C does (by default); returns its exit code."""
