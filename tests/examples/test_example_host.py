@@ -113,6 +113,7 @@ class TestExampleHost:
         assert status == 200
         room.pop("created_at")
         room.pop("last_seen")
+        assert room.pop("links")["web"] == join_url
         assert room == {
             "room_code": code,
             "ws_url": f"ws://127.0.0.1:{port}/game",
