@@ -1,11 +1,11 @@
-"""GET /api/rooms/<code>, the hub's busiest request, answered by Django once and replayed while
-the room is unchanged.
+"""GET /api/rooms/<code>, the hub's busiest request, answered by Django and replayed while the
+room is unchanged.
 
 Every player's phone looks up its room, often all at once when a party starts. `RoomLookup`
 wraps the WSGI application as a shared HTTP cache in front of Django would: it keeps Django's
 own 200 answers to room lookups and replays one to the next request that Django would answer
-alike, for as long as the room's row is what it was. Nothing of the answer is made or decided
-here: Django (its middleware and the DRF view) makes every answer, including every header, host
+alike, for as long as the room is what it was. Nothing of the answer is made or decided here:
+Django (its middleware and the DRF view) makes every answer, including every header, host
 check, CORS, HSTS and init-data decision. What is decided here is only whether an answer
 already seen still stands:
 
@@ -15,29 +15,37 @@ already seen still stands:
   Accept (DRF negotiates on it without saying so in Vary), and every header the answer's Vary
   names. An answer that is not a 200, sets a cookie, or says `no-store` or `private` is never
   kept.
-- Django answered that request twice in a row with the very same bytes: a middleware that
-  adds something new to every answer (a nonce, say) makes this step aside, on its own.
+- Django has answered requests of that shape (the same headers, for any room) with the very
+  same bytes twice in a row: a middleware that adds something new to every answer (a nonce,
+  say) makes this step aside, on its own.
 - The client is within its miss limit (rooms.limits.ROOM_LOOKUP_MISS, the view's own check).
-- The room's version, read with one indexed SELECT per request, is the one the answer was made
-  for: a re-registration, a close or an expiry is seen on the very next request, on every
-  worker and instance.
+- The room is what the answer was made for: its version (every write moves it on) was read at
+  most FRESH_SECONDS ago, and the moment has not come when the room changes with time alone
+  (its expiry, or its host falling silent). Past FRESH_SECONDS the version is read again, with
+  one indexed query, before the answer is replayed once more.
 
-Anything else goes to Django, which answers as it always does.
+So a registration, a heartbeat, a change or a close made through any worker of any instance is
+what every instance answers within FRESH_SECONDS; an expiry, at once. Anything else goes to
+Django, which answers as it always does.
 """
 
 import re
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 from rooms.limits import ROOM_LOOKUP_MISS
-from rooms.selectors import room_version
+from rooms.selectors import RoomFreshness, room_freshness
 from rooms.validators import ROOM_CODE_RE
 
 PATH = re.compile(rf"/api/rooms/({ROOM_CODE_RE.pattern})")
+# How long an answer is replayed before the room's version is read again: the bound on how
+# stale any instance's answer may be.
+FRESH_SECONDS = 0.5
 # Answers kept per process; a client can ask for any code and send any header, so few.
 MAX_ANSWERS = 10_000
 # Request headers a kept answer must have been made for, whatever the answer's Vary says: where
@@ -49,12 +57,21 @@ PERSONAL = ("HTTP_AUTHORIZATION", "HTTP_COOKIE")
 
 @dataclass(frozen=True)
 class _Answer:
-    version: object
+    version: int
     status: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
-    # Django gave these bytes twice in a row: they may be replayed.
-    confirmed: bool = field(default=False, compare=False)
+
+
+@dataclass
+class _Kept:
+    answer: _Answer
+    # Until when (time.monotonic) the version it was made for is taken as the room's.
+    checked_until: float
+    # When (time.time) the room changes with time alone.
+    changes_at: float
+    # Its shape is one Django answers alike every time: it may be replayed.
+    replayable: bool
 
 
 class RoomLookup:
@@ -64,28 +81,29 @@ class RoomLookup:
         self.application = application
         # (path, keyed request headers) -> the request headers its answers vary on.
         self.vary: dict[tuple, tuple[str, ...]] = {}
-        self.answers: dict[tuple, _Answer] = {}
+        self.answers: dict[tuple, _Kept] = {}
+        # Shapes of request (the key without its path) Django answered alike twice in a row.
+        self.steady: set[tuple] = set()
         setting_changed.connect(self._forget, weak=False)
 
     def _forget(self, **kwargs) -> None:
         self.vary.clear()
         self.answers.clear()
+        self.steady.clear()
 
     def __call__(self, environ, start_response):
         found = self._plain_lookup(environ)
         if found is None:
             return self.application(environ, start_response)
         base = (environ["PATH_INFO"], *self._keyed(environ))
-        version = self._version(environ, found.group(1))
-        if version is None:
-            return self.application(environ, start_response)
         vary = self.vary.get(base)
-        key = (*base, *(environ.get(name) for name in vary)) if vary is not None else None
-        kept = self.answers.get(key) if key is not None else None
-        if kept is not None and kept.confirmed and kept.version == version:
-            start_response(kept.status, list(kept.headers))
-            return [kept.body]
-        return self._ask_django(environ, start_response, base, version)
+        if vary is not None:
+            key = (*base, *(environ.get(name) for name in vary))
+            kept = self.answers.get(key)
+            if kept is not None and kept.replayable and self._stands(kept, environ, found[1]):
+                start_response(kept.answer.status, list(kept.answer.headers))
+                return [kept.answer.body]
+        return self._ask_django(environ, start_response, base, found[1])
 
     @staticmethod
     def _plain_lookup(environ) -> re.Match | None:
@@ -101,22 +119,32 @@ class RoomLookup:
         scheme_header = environ.get(proxy_header[0]) if proxy_header else None
         return (*(environ.get(name) for name in ALWAYS_KEYED), scheme_header)
 
-    @staticmethod
-    def _version(environ, code: str):
-        """The room's version, or None to let Django answer: the room is not live (Django
-        answers 404 and counts the miss), the client must wait (429), or the database failed
-        (Django answers 503, as for any request)."""
-        _refresh_connection()
+    def _stands(self, kept: _Kept, environ, code: str) -> bool:
+        """Whether the kept answer is still Django's answer to this client now."""
+        if time.time() >= kept.changes_at:
+            return False
         try:
             # The limit's count may live in the database too (the default cache), whose
             # outage the limiter passes on: Django then answers the 503.
             if ROOM_LOOKUP_MISS.wait(environ) is not None:
-                return None
-            return room_version(code=code)
+                return False  # Django answers the 429
+            if time.monotonic() < kept.checked_until:
+                return True
+            freshness = _freshness(code)
         except DatabaseError:
-            return None
+            return False  # Django answers the 503
+        if freshness is None or freshness.version != kept.answer.version:
+            return False
+        kept.checked_until = time.monotonic() + FRESH_SECONDS
+        kept.changes_at = freshness.changes_at
+        return time.time() < kept.changes_at
 
-    def _ask_django(self, environ, start_response, base: tuple, version):
+    def _ask_django(self, environ, start_response, base: tuple, code: str):
+        # Read before Django reads the room: an answer is never taken as newer than it is.
+        try:
+            freshness = _freshness(code)
+        except DatabaseError:
+            freshness = None
         seen: dict = {}
 
         def start(status, headers, exc_info=None):
@@ -125,7 +153,7 @@ class RoomLookup:
 
         answer = self.application(environ, start)
         vary = _vary_of(seen.get("status", ""), seen.get("headers", []))
-        if vary is None:
+        if freshness is None or vary is None:
             return answer
         try:
             body = b"".join(answer)
@@ -133,14 +161,25 @@ class RoomLookup:
             # What a WSGI server does with the iterable, where Django ends its request.
             if hasattr(answer, "close"):
                 answer.close()
+        self._keep(environ, base, vary, freshness, seen, body)
+        return [body]
+
+    def _keep(self, environ, base, vary, freshness: RoomFreshness, seen: dict, body) -> None:
         self.vary[base] = vary
         key = (*base, *(environ.get(name) for name in vary))
-        answer = _Answer(version, seen["status"], tuple(seen["headers"]), body)
+        shape = key[1:]
+        answer = _Answer(freshness.version, seen["status"], tuple(seen["headers"]), body)
         previous = self.answers.get(key)
+        if previous is not None and previous.answer == answer:
+            self.steady.add(shape)
         if previous is None and len(self.answers) >= MAX_ANSWERS:
             del self.answers[next(iter(self.answers))]
-        self.answers[key] = replace(answer, confirmed=previous == answer)
-        return [body]
+        self.answers[key] = _Kept(
+            answer,
+            checked_until=time.monotonic() + FRESH_SECONDS,
+            changes_at=freshness.changes_at,
+            replayable=shape in self.steady,
+        )
 
 
 def _vary_of(status: str, headers: list[tuple[str, str]]) -> tuple[str, ...] | None:
@@ -166,12 +205,13 @@ def _tokens(value: str) -> set[str]:
     return {token.strip().lower() for token in value.split(",") if token.strip()}
 
 
-def _refresh_connection() -> None:
-    """What Django does for every connection when a request starts and ends, for the one
-    connection used here: close it past CONN_MAX_AGE or after an error, or when it was left
-    outside autocommit. Without PostgreSQL's health-check query (SELECT 1) per request: a
-    connection that died fails the version query, Django then answers in its place, and its
-    request handling replaces the connection as usual."""
+def _freshness(code: str) -> RoomFreshness | None:
+    """room_freshness, on a connection managed as Django manages one around a request: closed
+    past CONN_MAX_AGE or after an error, or when it was left outside autocommit. Without
+    PostgreSQL's health-check query (SELECT 1) each time: a connection that died fails the
+    query, Django then answers in its place, and its request handling replaces the
+    connection as usual."""
     connection = connections[DEFAULT_DB_ALIAS]
     connection.close_if_unusable_or_obsolete()
     connection.health_check_done = True
+    return room_freshness(code=code)

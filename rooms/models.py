@@ -17,6 +17,11 @@ def online_since(now: datetime) -> datetime:
     return now - timedelta(seconds=settings.HOST_HEARTBEAT_TIMEOUT)
 
 
+def online_until(last_seen_at: datetime) -> datetime:
+    """The last moment a host seen last at `last_seen_at` shows online."""
+    return last_seen_at + timedelta(seconds=settings.HOST_HEARTBEAT_TIMEOUT)
+
+
 class RoomQuerySet(models.QuerySet):
     def live(self, now: datetime | None = None) -> "RoomQuerySet":
         return self.filter(closed_at__isnull=True, expires_at__gt=now or timezone.now())

@@ -1,14 +1,13 @@
 """Reads of the room store."""
 
+from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
-from rooms.models import PlayerVisit, Room, online_since
+from rooms.models import PlayerVisit, Room, online_since, online_until
 from rooms.validators import ROOM_CODE_RE
 
 
@@ -51,39 +50,30 @@ def room_join_url(*, room: Room) -> str:
     return urlunsplit(parts._replace(query="&".join([*kept, f"room={room.code}"])))
 
 
-def room_version(*, code: str) -> tuple | None:
-    """A value that changes whenever what the live room `code` (any case) shows does, or None
-    when no live room has it: its version (every write moves it on) and whether its host is
-    online (which changes with time alone). One query on the unique index over code, on the
-    driver's own cursor, with none of the ORM's per-query work (errors still become Django's,
-    and mark the connection for its checks). The room lookup asks it on every request
-    (rooms/lookup.py)."""
-    connection = connections[DEFAULT_DB_ALIAS]
+@dataclass(frozen=True)
+class RoomFreshness:
+    """What a kept answer about a live room depends on: its version (every write moves it on),
+    and when (time.time) it changes with time alone: it expires, or its host falls silent."""
+
+    version: int
+    changes_at: float
+
+
+def room_freshness(*, code: str) -> RoomFreshness | None:
+    """The live room's freshness, or None when no live room has `code` (any case): one query
+    on the unique index over code (rooms/lookup.py reads it to replay the room's answer)."""
     now = timezone.now()
-    adapt = connection.ops.adapt_datetimefield_value
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(
-                _version_query(connection.vendor),
-                [adapt(online_since(now)), code.upper(), adapt(now)],
-            )
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-    return None if row is None else (row[0], bool(row[1]))
-
-
-@cache
-def _version_query(vendor: str) -> str:
-    """The SQL of room_version in the driver's own parameter style."""
-    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
-    # Only quoted names of this model go into the text; the values are parameters.
-    sql = (
-        f"SELECT {quote('version')}, {quote('last_seen_at')} >= %s "  # noqa: S608
-        f"FROM {quote(Room._meta.db_table)} "
-        f"WHERE {quote('code')} = %s AND {quote('closed_at')} IS NULL "
-        f"AND {quote('expires_at')} > %s"
+    row = (
+        Room.objects.live(now)
+        .filter(code=code.upper())
+        .values_list("version", "last_seen_at", "expires_at")
+        .first()
     )
-    return sql.replace("%s", "?") if vendor == "sqlite" else sql  # as Django's SQLite cursor does
+    if row is None:
+        return None
+    version, last_seen_at, expires_at = row
+    changes_at = expires_at
+    if last_seen_at >= online_since(now):
+        # Just after the last moment it shows its host online.
+        changes_at = min(expires_at, online_until(last_seen_at) + timedelta(milliseconds=1))
+    return RoomFreshness(version=version, changes_at=changes_at.timestamp())

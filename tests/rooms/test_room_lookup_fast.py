@@ -8,6 +8,7 @@ Transactional, because the lookup manages its connection as a request does, outs
 transaction.
 """
 
+import time
 import uuid
 
 import pytest
@@ -273,7 +274,10 @@ class TestReplay:
         assert status == "429 Too Many Requests"
         assert int(dict(headers)["Retry-After"]) > 0
 
-    def test_a_re_registration_and_a_close_show_on_the_very_next_lookup(self, room):
+    def test_a_re_registration_and_a_close_show_once_the_answer_is_not_fresh(
+        self, room, monkeypatch
+    ):
+        monkeypatch.setattr(lookup, "FRESH_SECONDS", 0)
         hub = RoomLookup(DjangoSpy())
         for _ in range(3):
             call(hub, "/api/rooms/FAST")
@@ -310,14 +314,37 @@ class TestReplay:
         assert b'"host_online":false' in call(hub, "/api/rooms/FAST")[2]
         assert call(hub, "/api/rooms/FAST") == call(WSGIHandler(), "/api/rooms/FAST")
 
-    def test_a_heartbeat_shows_on_the_very_next_lookup(self, room):
+    def test_a_change_shows_within_fresh_seconds_and_no_query_is_made_meanwhile(
+        self, room, monkeypatch, django_assert_num_queries
+    ):
+        # Long enough that no lookup below outlives it on a busy machine, but for the last.
+        monkeypatch.setattr(lookup, "FRESH_SECONDS", 60)
         hub = RoomLookup(DjangoSpy())
         for _ in range(3):
             call(hub, "/api/rooms/FAST")
-
         services.room_report(room=room, changes={"players": 4})
 
-        assert b'"players":4' in call(hub, "/api/rooms/FAST")[2]
+        with django_assert_num_queries(0):
+            stale = call(hub, "/api/rooms/FAST")
+        now = time.monotonic()
+        monkeypatch.setattr(lookup.time, "monotonic", lambda: now + lookup.FRESH_SECONDS)
+        fresh = call(hub, "/api/rooms/FAST")
+
+        assert b'"players":0' in stale[2]
+        assert b'"players":4' in fresh[2]
+        assert fresh == call(WSGIHandler(), "/api/rooms/FAST")
+
+    def test_another_room_of_a_shape_django_answers_alike_is_replayed_after_one_answer(self, room):
+        services.room_register(code="TWIN", **ROOM)
+        django = DjangoSpy()
+        hub = RoomLookup(django)
+        for _ in range(2):
+            call(hub, "/api/rooms/FAST")
+
+        answers = [call(hub, "/api/rooms/TWIN") for _ in range(3)]
+
+        assert django.calls == 3
+        assert answers == [call(WSGIHandler(), "/api/rooms/TWIN")] * 3
 
     def test_it_keeps_a_bounded_number_of_answers(self, room, monkeypatch):
         monkeypatch.setattr(lookup, "MAX_ANSWERS", 2)
