@@ -11,11 +11,10 @@
 """
 
 import sys
+from http import HTTPStatus
 
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
-from rest_framework import status
-from rest_framework.response import Response
 
 # What Django raises when the database cannot be reached or stops answering: a stopped or
 # unreachable server, a connect timeout, a connection cut mid-request, and on SQLite a file
@@ -27,7 +26,7 @@ class ApplicationError(Exception):
     """A refusal by the hub's own rules, with its message and HTTP status (400 unless a
     subclass or the raiser says otherwise) and, where waiting helps, seconds to Retry-After."""
 
-    status = status.HTTP_400_BAD_REQUEST
+    status = HTTPStatus.BAD_REQUEST
     message = "bad request"
 
     def __init__(self, message: str | None = None, *, status: int | None = None, retry_after=None):
@@ -42,8 +41,10 @@ def error(message: str, status_code: int) -> JsonResponse:
 
 
 def exception_handler(exc, context):
-    # Imported here, not above: importing DRF's views reads DEFAULT_PARSER_CLASSES and the
-    # other API settings, and the middleware imports this module before those are loaded.
+    # DRF is imported here, not above: importing its views reads DEFAULT_PARSER_CLASSES and
+    # the other API settings, which the middleware imports this module before; and the bot's
+    # process, which raises ApplicationErrors too, never loads DRF (about 30 MB).
+    from rest_framework.response import Response
     from rest_framework.views import exception_handler as drf_exception_handler
     from rest_framework.views import set_rollback
 
@@ -94,16 +95,16 @@ def outage_message(exception: Exception) -> str | None:
 
 
 def bad_request(request, exception=None):
-    return error("bad request", status.HTTP_400_BAD_REQUEST)
+    return error("bad request", HTTPStatus.BAD_REQUEST)
 
 
 def permission_denied(request, exception=None):
-    return error("forbidden", status.HTTP_403_FORBIDDEN)
+    return error("forbidden", HTTPStatus.FORBIDDEN)
 
 
 def not_found(request, exception=None):
-    return error("not found", status.HTTP_404_NOT_FOUND)
+    return error("not found", HTTPStatus.NOT_FOUND)
 
 
 def server_error(request):
-    return error("internal server error", status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return error("internal server error", HTTPStatus.INTERNAL_SERVER_ERROR)
