@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from rooms import examples
 from rooms.models import Room
 from rooms.validators import (
     ROOM_CODE_RE,
@@ -64,6 +65,7 @@ class RejectsUnknownFields(serializers.Serializer):
         "pattern": f"^{ROOM_CODE_RE.pattern}$",
         "description": "4 to 12 letters or digits, any case; omitted, null or empty: "
         "the hub allocates a free 4-letter code.",
+        "example": examples.ROOM_CODE,
     }
 )
 class RoomCodeField(StrictCharField):
@@ -84,6 +86,7 @@ _HOST_PORT_PATH = (
         "maxLength": 2048,
         "pattern": "^[Ww][Ss][Ss]?://" + _HOST_PORT_PATH,
         "description": "The host's WebSocket address, e.g. its Cloudflare tunnel.",
+        "example": examples.WS_URL,
     }
 )
 class WsUrlField(StrictCharField):
@@ -96,6 +99,7 @@ class WsUrlField(StrictCharField):
         "maxLength": 2048,
         "pattern": "^[Hh][Tt][Tt][Pp][Ss]://" + _HOST_PORT_PATH,
         "description": "The Mini App's address: https://, or http:// for localhost only.",
+        "example": examples.APP_URL,
     }
 )
 class AppUrlField(StrictCharField):
@@ -144,10 +148,13 @@ class RoomRegisterInputSerializer(RoomStatusInputSerializer):
 
 
 class RoomHeartbeatInputSerializer(RejectsUnknownFields, RoomStatusInputSerializer):
-    pass
+    """A heartbeat: the room's status fields, each optional; an unknown field is refused."""
 
 
 class RoomUpdateInputSerializer(RejectsUnknownFields, RoomStatusInputSerializer):
+    """A change to your room: its status fields and its URLs, each optional; an unknown field is
+    refused."""
+
     ws_url = WsUrlField(validators=[validate_ws_url], required=False)
     app_url = AppUrlField(validators=[validate_app_url], required=False)
 
