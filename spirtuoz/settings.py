@@ -12,6 +12,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
+from spirtuoz.secretkey import django_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # ENV_FILE="" reads no file at all: the test suite uses that to stay independent of a
@@ -47,7 +49,9 @@ def envlist(name: str) -> list[str]:
 
 DEBUG = envbool("DEBUG", "false")
 
-SECRET_KEY = env("SECRET_KEY")
+# As set, and as Django uses it: Render's generated value spelled in hex (spirtuoz/secretkey.py).
+SECRET_KEY_AS_SET = env("SECRET_KEY")
+SECRET_KEY = django_secret_key(SECRET_KEY_AS_SET)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
