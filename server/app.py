@@ -4,6 +4,8 @@ Imported only in the server's worker processes (server/serve.py), so what it set
 them alone:
 - each worker dies with the server's main process: killed, that process would otherwise leave
   its workers serving the port beside whatever starts next;
+- a thread that purges ended rooms every ROOM_PURGE_SECONDS, taking turns with the other
+  workers and instances (rooms/purger.py);
 - a 1 ms GIL switch interval: a worker's threads hand the GIL to each other several times per
   request (sqlite3 lets go of it around every statement), and at Python's default of 5 ms a
   thread waiting for it may wait that long each time (bench/RESULTS.md).
@@ -29,5 +31,9 @@ django_application = get_wsgi_application()
 
 # After get_wsgi_application(), which sets Django up: the lookup needs the models.
 from rooms.lookup import RoomLookup  # noqa: E402
+from rooms.purger import purger_start  # noqa: E402
 
 application = RoomLookup(django_application)
+# Ended rooms purged by a thread of each worker, beside the requests (rooms/purger.py).
+if _server is not None:
+    purger_start()

@@ -77,6 +77,12 @@ HOST_HEARTBEAT_TIMEOUT = envint("HOST_HEARTBEAT_TIMEOUT", "45")
 if HOST_HEARTBEAT_TIMEOUT <= 0:
     raise ImproperlyConfigured("HOST_HEARTBEAT_TIMEOUT must be greater than zero")
 
+# How often the web processes purge ended rooms, one of them each time (rooms/purger.py); 0: never,
+# for a deploy that runs `manage.py purge_rooms` from cron instead.
+ROOM_PURGE_SECONDS = envint("ROOM_PURGE_SECONDS", "3600")
+if ROOM_PURGE_SECONDS < 0:
+    raise ImproperlyConfigured("ROOM_PURGE_SECONDS must be zero or greater")
+
 # Served over HTTPS, i.e. deployed: this alone turns on the production-only protections
 # below, so that `make run` on http://127.0.0.1:3000 works without them.
 SERVED_OVER_HTTPS = PUBLIC_URL.startswith("https://")
