@@ -67,4 +67,5 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt examples/requireme
 	touch $@ $(VENV)/.runtime-installed
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) bench/reference/node_modules staticfiles test-db.sqlite3
+	rm -rf $(VENV) $(BENCH_VENV) bench/reference/node_modules clients/typescript/node_modules \
+		clients/typescript/dist staticfiles test-db.sqlite3

@@ -23,7 +23,7 @@ from avatars import services
 from avatars.links import avatar_image_url
 from core.authentication import MiniAppLaunch, TelegramInitData
 from core.negotiation import IgnoreAcceptHeader
-from core.schema import CACHE_DOWN, DATABASE_DOWN, MINI_APP_AUTH, errors
+from core.schema import CACHE_DOWN, DATABASE_DOWN, MINI_APP_AUTH, PUBLIC, errors
 from core.site import public_base_url
 
 # Telegram user ids have at most 52 significant bits.
@@ -35,12 +35,19 @@ class NoAvatar(exceptions.NotFound):
     default_detail = "this user has no profile photo"
 
 
+AVATAR_URL_EXAMPLE = "https://spirtuoz-hub.onrender.com/api/users/42/avatar.jpg?v=3f1c9a0b5e7d2c41"
 USER_ID_PARAMETER = OpenApiParameter(
     "user_id",
     {"type": "integer", "minimum": 1, "maximum": 2**52 - 1},
     OpenApiParameter.PATH,
     description="The player's Telegram user id.",
     examples=[OpenApiExample("A Telegram user id", value=42)],
+)
+# The image's bytes, in the type Telegram has it in. Generators that know no image types read
+# it as bytes when told to (clients/python/config.yaml).
+AVATAR_IMAGE = OpenApiResponse(
+    OpenApiTypes.BINARY,
+    description="The player's photo: its bytes, as JPEG, PNG or GIF (Content-Type says which).",
 )
 TELEGRAM_ERRORS = errors(
     400,
@@ -57,19 +64,31 @@ class AvatarApi(APIView):
     permission_classes = [MiniAppLaunch]
 
     @extend_schema(
+        operation_id="getAvatar",
         summary="Where a player's avatar is",
         tags=["Mini App"],
         parameters=[USER_ID_PARAMETER],
         auth=MINI_APP_AUTH,
         responses={
-            200: inline_serializer(
-                "AvatarLocation",
-                {
-                    "avatar": serializers.URLField(
-                        allow_null=True,
-                        help_text="The hub's own URL of the photo; null when the user has none.",
-                    )
-                },
+            200: OpenApiResponse(
+                inline_serializer(
+                    "AvatarLocation",
+                    {
+                        "avatar": serializers.URLField(
+                            allow_null=True,
+                            help_text="The hub's own URL of the photo; null when the user "
+                            "has none.",
+                        )
+                    },
+                ),
+                description="Where the photo is, or null.",
+                examples=[
+                    OpenApiExample(
+                        "A player with a photo",
+                        value={"avatar": AVATAR_URL_EXAMPLE},
+                    ),
+                    OpenApiExample("A player without one", value={"avatar": None}),
+                ],
             ),
             **errors(401),
             **TELEGRAM_ERRORS,
@@ -90,7 +109,10 @@ class AvatarImageApi(APIView):
     content_negotiation_class = IgnoreAcceptHeader
 
     @extend_schema(
+        operation_id="getAvatarImage",
         summary="A player's avatar image",
+        # An <img> sends no credentials, and the hub asks for none.
+        auth=PUBLIC,
         tags=["Mini App"],
         parameters=[
             USER_ID_PARAMETER,
@@ -100,9 +122,24 @@ class AvatarImageApi(APIView):
                 OpenApiParameter.HEADER,
                 description="The ETag of the copy the client holds.",
             ),
+            OpenApiParameter(
+                "ETag",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200, 304],
+                description="The photo's version; send it back as If-None-Match.",
+            ),
+            OpenApiParameter(
+                "Cache-Control",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="`public, max-age=<seconds left in the hub's cache>`; 0 for a "
+                "stale copy served while Telegram fails.",
+            ),
         ],
         responses={
-            **{(200, kind): OpenApiTypes.BINARY for _, kind in services.IMAGE_TYPES},
+            **{(200, kind): AVATAR_IMAGE for _, kind in services.IMAGE_TYPES},
             304: OpenApiResponse(description="The client's copy (If-None-Match) is current."),
             **errors(404, s404="The user has no profile photo."),
             **TELEGRAM_ERRORS,

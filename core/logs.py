@@ -12,7 +12,14 @@ from collections.abc import Callable
 from django.conf import settings
 
 REDACTED = "[redacted]"
-SECRET_SETTINGS = ("BOT_TOKEN", "HOST_SECRET", "SECRET_KEY", "TELEGRAM_WEBHOOK_SECRET")
+# SECRET_KEY_AS_SET: the key as the environment spelled it, when Django's is its hex.
+SECRET_SETTINGS = (
+    "BOT_TOKEN",
+    "HOST_SECRET",
+    "SECRET_KEY",
+    "SECRET_KEY_AS_SET",
+    "TELEGRAM_WEBHOOK_SECRET",
+)
 _derived: list[Callable[[], str]] = []
 
 

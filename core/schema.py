@@ -1,8 +1,12 @@
-"""What the OpenAPI description (drf-spectacular) says about errors and the host secret.
+"""What the OpenAPI description (drf-spectacular) says about errors and the secrets.
 
 Every error answer has the one shape `{"error": "<message>"}`; views list which ones they give.
 Every endpoint lists 503: each one needs the database (avatars through the cache, which is the
 database's unless REDIS_URL is set), and answers 503 while it is unavailable.
+
+Every operation names itself in its view, `extend_schema(operation_id="getRoom")`: a short
+camelCase verb and noun, which generated clients turn into their functions' names
+(tests/core/test_schema.py refuses any other, and any name used twice).
 """
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -20,6 +24,9 @@ ROOM_TOKEN_PARAMETER = OpenApiParameter(
 )
 # The Mini App endpoints: Telegram init data, or nothing unless the hub requires it.
 MINI_APP_AUTH = [{"telegramInitData": []}, {}]
+# Endpoints anybody may call name no security requirement at all: generated clients read even
+# an empty one (`security: [{}]`) as asking for credentials.
+PUBLIC: list[dict] = []
 
 DATABASE_DOWN = 'The database is unavailable (`{"error": "database unavailable"}`).'
 CACHE_DOWN = 'The Redis cache (with REDIS_URL) is unavailable (`{"error": "cache unavailable"}`).'

@@ -97,3 +97,14 @@ class PlayerVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.room}"
+
+
+class Chore(models.Model):
+    """A job the hub's web processes take turns at, one row each: whoever moves `claimed_at` on
+    does the job, and nobody else until its period has passed (rooms.services.chore_claim)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    claimed_at = models.DateTimeField("last claimed")
+
+    def __str__(self) -> str:
+        return self.name

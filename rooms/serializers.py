@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from core.site import public_base_url
 from core.telegram import bot_username
+from rooms import examples
 from rooms.links import room_links
 from rooms.models import Room
 from rooms.validators import (
@@ -67,6 +68,7 @@ class RejectsUnknownFields(serializers.Serializer):
         "pattern": f"^{ROOM_CODE_RE.pattern}$",
         "description": "4 to 12 letters or digits, any case; omitted, null or empty: "
         "the hub allocates a free 4-letter code.",
+        "example": examples.ROOM_CODE,
     }
 )
 class RoomCodeField(StrictCharField):
@@ -87,6 +89,7 @@ _HOST_PORT_PATH = (
         "maxLength": 2048,
         "pattern": "^[Ww][Ss][Ss]?://" + _HOST_PORT_PATH,
         "description": "The host's WebSocket address, e.g. its Cloudflare tunnel.",
+        "example": examples.WS_URL,
     }
 )
 class WsUrlField(StrictCharField):
@@ -99,6 +102,7 @@ class WsUrlField(StrictCharField):
         "maxLength": 2048,
         "pattern": "^[Hh][Tt][Tt][Pp][Ss]://" + _HOST_PORT_PATH,
         "description": "The Mini App's address: https://, or http:// for localhost only.",
+        "example": examples.APP_URL,
     }
 )
 class AppUrlField(StrictCharField):
@@ -147,10 +151,13 @@ class RoomRegisterInputSerializer(RoomStatusInputSerializer):
 
 
 class RoomHeartbeatInputSerializer(RejectsUnknownFields, RoomStatusInputSerializer):
-    pass
+    """A heartbeat: the room's status fields, each optional; an unknown field is refused."""
 
 
 class RoomUpdateInputSerializer(RejectsUnknownFields, RoomStatusInputSerializer):
+    """A change to your room: its status fields and its URLs, each optional; an unknown field is
+    refused."""
+
     ws_url = WsUrlField(validators=[validate_ws_url], required=False)
     app_url = AppUrlField(validators=[validate_app_url], required=False)
 

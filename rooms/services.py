@@ -1,4 +1,5 @@
-"""Writes to the room store: register, report (heartbeats and status), close and purge rooms.
+"""Writes to the room store: register, report (heartbeats and status), close and purge rooms,
+and the claim that lets one web process at a time purge them (chore_claim).
 
 Every write moves the room's `version` on, so that whatever shows a room (the lookup, a group's
 lobby card) can tell it changed. Each outcome a host or an operator would want to know of is
@@ -17,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.errors import ApplicationError
-from rooms.models import PlayerVisit, Room, RoomQuerySet
+from rooms.models import Chore, PlayerVisit, Room, RoomQuerySet
 from rooms.tokens import room_token, room_token_matches, token_salt_new
 
 logger = logging.getLogger(__name__)
@@ -241,3 +242,33 @@ def rooms_purge() -> int:
     deleted, _ = Room.objects.ended().delete()
     logger.info("purged %d expired or closed room(s)", deleted)
     return deleted
+
+
+PURGE_CHORE = "purge_rooms"
+
+
+def rooms_purge_if_due() -> int | None:
+    """Purge ended rooms unless another process did within ROOM_PURGE_SECONDS: how many were
+    deleted, or None when it was not this process's turn."""
+    if not chore_claim(name=PURGE_CHORE, every=timedelta(seconds=settings.ROOM_PURGE_SECONDS)):
+        return None
+    return rooms_purge()
+
+
+def chore_claim(*, name: str, every: timedelta) -> bool:
+    """Whether this caller does the chore now: True for one caller per period, whichever
+    process, thread or instance it is in, as long as they share the database.
+
+    One conditional UPDATE decides: when two race, the database applies one, and the other's
+    WHERE no longer matches the row it finds (PostgreSQL re-reads it after the first commits;
+    SQLite runs one write at a time). The first claim ever creates the row, once.
+    """
+    now = timezone.now()
+    if Chore.objects.filter(name=name, claimed_at__lte=now - every).update(claimed_at=now):
+        return True
+    try:
+        with transaction.atomic():
+            Chore.objects.create(name=name, claimed_at=now)
+    except IntegrityError:
+        return False
+    return True

@@ -11,7 +11,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,13 +28,14 @@ from core.schema import (
     DATABASE_DOWN,
     HOST_AUTH,
     MINI_APP_AUTH,
+    PUBLIC,
     ROOM_AUTH,
     ROOM_TOKEN_PARAMETER,
     errors,
 )
 from core.site import public_base_url
 from core.telegram import bot_username
-from rooms import selectors, services
+from rooms import examples, selectors, services
 from rooms.limits import HOST_AUTH_FAIL, ROOM_LOOKUP_MISS
 from rooms.links import room_links, room_qr_link
 from rooms.permissions import ROOM_TOKEN_HEADER, HostSecret, RoomToken
@@ -51,8 +58,10 @@ CODE_PARAMETER = OpenApiParameter(
     str,
     OpenApiParameter.PATH,
     description="The room code, in any case.",
-    examples=[OpenApiExample("A room code", value="ABCD")],
+    examples=[OpenApiExample("A room code", value=examples.ROOM_CODE)],
 )
+# The path that registers rooms also names the room coded REGISTER, and has no {code} in it.
+NO_CODE_PARAMETER = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, exclude=True)
 HOST_OFFLINE_RETRY_SECONDS = 60
 # A room's QR code changes only with its links (the bot's username, PUBLIC_URL).
 QR_MAX_AGE_SECONDS = 300
@@ -66,6 +75,14 @@ OWNER_ERRORS = errors(
     s429="Too many wrong host secrets or room tokens from this address; see Retry-After.",
     s503=DATABASE_DOWN,
 )
+REGISTER_DESCRIPTION = (
+    "No code, or a code with no live room: 201, a new room and its token, shown once. A live "
+    "code with its token (X-Room-Token or `host_token`): 200, its URLs replaced and "
+    "`created_at` kept. A live code without its token, or with a wrong one: 409, nothing "
+    "changed. A registration is a sign of life."
+)
+REGISTERED_AGAIN = "Your live room, registered again: its URLs replaced, its token unchanged."
+YOUR_ROOM = "Your room with what you sent applied: the host's view."
 REPORT_DESCRIPTION = (
     "A sign of life: the room expires ROOM_TTL_SECONDS from now, and its host shows online. "
     "Fields left out stay as they are; an unknown field is refused."
@@ -84,13 +101,19 @@ class RoomOwnerApi(APIView):
         return super().get_permissions()
 
     @extend_schema(
+        operation_id="updateRoom",
         summary="Change your room: its status or its URLs",
         tags=["Host App"],
         description=REPORT_DESCRIPTION,
         parameters=[CODE_PARAMETER],
         auth=ROOM_AUTH,
         request=RoomUpdateInputSerializer,
-        responses={200: RoomHostOutputSerializer, **errors(400), **OWNER_ERRORS},
+        examples=[examples.UPDATE_REQUEST, examples.HOST_VIEW_RESPONSE],
+        responses={
+            200: OpenApiResponse(RoomHostOutputSerializer, description=YOUR_ROOM),
+            **errors(400),
+            **OWNER_ERRORS,
+        },
     )
     def patch(self, request, code: str):
         room = services.room_report(
@@ -99,6 +122,7 @@ class RoomOwnerApi(APIView):
         return Response(RoomHostOutputSerializer(room, context={"request": request}).data)
 
     @extend_schema(
+        operation_id="closeRoom",
         summary="Close your room",
         tags=["Host App"],
         parameters=[CODE_PARAMETER],
@@ -110,88 +134,122 @@ class RoomOwnerApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# registerRoom and createRoom: one operation at two paths, described alike.
+REGISTER_SCHEMA = {
+    "tags": ["Host App"],
+    "description": REGISTER_DESCRIPTION,
+    "auth": HOST_AUTH,
+    "parameters": [ROOM_TOKEN_PARAMETER],
+    "request": RoomRegisterInputSerializer,
+    "examples": [*examples.REGISTER_REQUESTS, *examples.REGISTER_RESPONSES],
+    "responses": {
+        201: OpenApiResponse(
+            RoomCreatedOutputSerializer,
+            description="A new room, and its token: keep it, it is shown only here.",
+        ),
+        200: OpenApiResponse(RoomHostOutputSerializer, description=REGISTERED_AGAIN),
+        **errors(
+            400,
+            403,
+            409,
+            413,
+            415,
+            429,
+            503,
+            s409="The code names a live room whose token was not sent.",
+            s503=f"{NOT_CONFIGURED} Or no free room code was found. {DATABASE_DOWN}",
+        ),
+    },
+}
+
+
 class RoomCreateApi(APIView):
     """POST /api/host/rooms: register a room (HOST_SECRET)."""
 
     permission_classes = [HostSecret]
 
     @extend_schema(
-        summary="Register a room, or register your live room again",
-        tags=["Host App"],
-        description="No code, or a code with no live room: 201, a new room and its token, "
-        "shown once. A live code with its token (X-Room-Token or `host_token`): 200, its URLs "
-        "replaced and `created_at` kept. A live code without its token, or with a wrong one: "
-        "409, nothing changed. A registration is a sign of life.",
-        auth=HOST_AUTH,
-        parameters=[ROOM_TOKEN_PARAMETER],
-        request=RoomRegisterInputSerializer,
-        responses={
-            201: RoomCreatedOutputSerializer,
-            200: RoomHostOutputSerializer,
-            **errors(
-                400,
-                403,
-                409,
-                413,
-                415,
-                429,
-                503,
-                s409="The code names a live room whose token was not sent.",
-                s503=f"{NOT_CONFIGURED} Or no free room code was found. {DATABASE_DOWN}",
-            ),
-        },
+        operation_id="createRoom",
+        summary="Register a room (the same as registerRoom)",
+        **REGISTER_SCHEMA,
     )
     def post(self, request, **kwargs):
-        if not isinstance(request.data, dict):
-            raise exceptions.ParseError("request body must be a JSON object")
-        serializer = RoomRegisterInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        token = request.headers.get(ROOM_TOKEN_HEADER, "") or data.get("host_token", "")
-        try:
-            registration = services.room_register(
-                code=data.get("room_code"),
-                ws_url=data["ws_url"],
-                app_url=data["app_url"],
-                token=token,
-                status={field: data[field] for field in services.STATUS_FIELDS if field in data},
-            )
-        except services.RoomHeldByAnotherHost as held:
-            if held.wrong_token:
-                HOST_AUTH_FAIL.hit(request.META)
-            raise
-        if registration.created:
-            answer = RoomCreatedOutputSerializer(
-                registration.room, context={"host_token": registration.token, "request": request}
-            )
-            return Response(answer.data, status=status.HTTP_201_CREATED)
-        return Response(
-            RoomHostOutputSerializer(registration.room, context={"request": request}).data
-        )
+        return _register(request)
 
 
+@extend_schema_view(
+    patch=extend_schema(
+        operation_id="updateRoomRegister",
+        summary="Change the room coded REGISTER (updateRoom for that code)",
+        parameters=[NO_CODE_PARAMETER],
+    ),
+    delete=extend_schema(
+        operation_id="closeRoomRegister",
+        summary="Close the room coded REGISTER (closeRoom for that code)",
+        parameters=[NO_CODE_PARAMETER],
+    ),
+)
 class RoomRegisterApi(RoomOwnerApi):
     """POST /api/host/rooms/register registers a room, as RoomCreateApi does. The path also
     names the room coded REGISTER, which its host changes and closes here as any other room
     (urls.py gives the code)."""
 
-    post = RoomCreateApi.post
-
     def get_permissions(self):
         return [HostSecret()] if self.request.method == "POST" else super().get_permissions()
+
+    @extend_schema(
+        operation_id="registerRoom",
+        summary="Register a room, or register your live room again",
+        **REGISTER_SCHEMA,
+    )
+    def post(self, request, **kwargs):
+        return _register(request)
+
+
+def _register(request) -> Response:
+    if not isinstance(request.data, dict):
+        raise exceptions.ParseError("request body must be a JSON object")
+    serializer = RoomRegisterInputSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    token = request.headers.get(ROOM_TOKEN_HEADER, "") or data.get("host_token", "")
+    try:
+        registration = services.room_register(
+            code=data.get("room_code"),
+            ws_url=data["ws_url"],
+            app_url=data["app_url"],
+            token=token,
+            status={field: data[field] for field in services.STATUS_FIELDS if field in data},
+        )
+    except services.RoomHeldByAnotherHost as held:
+        if held.wrong_token:
+            HOST_AUTH_FAIL.hit(request.META)
+        raise
+    if registration.created:
+        answer = RoomCreatedOutputSerializer(
+            registration.room, context={"host_token": registration.token, "request": request}
+        )
+        return Response(answer.data, status=status.HTTP_201_CREATED)
+    return Response(RoomHostOutputSerializer(registration.room, context={"request": request}).data)
 
 
 class RoomHeartbeatApi(APIView):
     permission_classes = [RoomToken]
 
     @extend_schema(
+        operation_id="heartbeatRoom",
         summary="Say your room is alive, with its status",
         tags=["Host App"],
         description=REPORT_DESCRIPTION + " The body may be empty.",
         parameters=[CODE_PARAMETER],
         auth=ROOM_AUTH,
         request=RoomHeartbeatInputSerializer,
-        responses={200: RoomHostOutputSerializer, **errors(400, 413, 415), **OWNER_ERRORS},
+        examples=[examples.HEARTBEAT_REQUEST, examples.HOST_VIEW_RESPONSE],
+        responses={
+            200: OpenApiResponse(RoomHostOutputSerializer, description=YOUR_ROOM),
+            **errors(400, 413, 415),
+            **OWNER_ERRORS,
+        },
     )
     def post(self, request, code: str):
         changes = _valid(RoomHeartbeatInputSerializer, request)
@@ -214,12 +272,16 @@ class RoomDetailApi(APIView):
     permission_classes = [MiniAppLaunch]
 
     @extend_schema(
+        operation_id="getRoom",
         summary="Look up a live room",
         tags=["Mini App"],
         parameters=[CODE_PARAMETER],
         auth=MINI_APP_AUTH,
+        examples=[examples.ROOM_RESPONSE],
         responses={
-            200: RoomLookupOutputSerializer,
+            200: OpenApiResponse(
+                RoomLookupOutputSerializer, description="The room: where its host's WebSocket is."
+            ),
             **errors(
                 401,
                 404,
@@ -252,14 +314,17 @@ class RoomQrApi(APIView):
     content_negotiation_class = IgnoreAcceptHeader
 
     @extend_schema(
+        operation_id="getRoomQrCode",
         summary="The room's QR code, for the TV",
         tags=["Host App"],
         description="An SVG QR code of the room's `links.telegram` (its `links.web` on a hub "
         "without a bot): scanned with a phone's camera, it opens the Mini App in Telegram.",
         parameters=[CODE_PARAMETER],
-        auth=[{}],
+        auth=PUBLIC,
         responses={
-            (200, "image/svg+xml"): OpenApiTypes.BINARY,
+            (200, "image/svg+xml"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The QR code, an SVG image."
+            ),
             304: OpenApiResponse(description="The client's copy (If-None-Match) is current."),
             **errors(404, 429, 503, s404="No live room has this code.", s503=DATABASE_DOWN),
         },

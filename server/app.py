@@ -4,6 +4,8 @@ Imported only in the server's worker processes (server/serve.py), so what it set
 them alone (and in webhook mode each starts its bot, on a thread of its own):
 - each worker dies with the server's main process: killed, that process would otherwise leave
   its workers serving the port beside whatever starts next;
+- a thread that purges ended rooms every ROOM_PURGE_SECONDS, taking turns with the other
+  workers and instances (rooms/purger.py);
 - a 1 ms GIL switch interval: a worker's threads hand the GIL to each other several times per
   request (sqlite3 lets go of it around every statement), and at Python's default of 5 ms a
   thread waiting for it may wait that long each time (bench/RESULTS.md).
@@ -29,9 +31,13 @@ django_application = get_wsgi_application()
 
 # After get_wsgi_application(), which sets Django up: these need the models.
 from rooms.lookup import RoomLookup  # noqa: E402
+from rooms.purger import purger_start  # noqa: E402
 from telegrambot.modes import webhook_configured  # noqa: E402
 
 application = RoomLookup(django_application)
+# Ended rooms purged by a thread of each worker, beside the requests (rooms/purger.py).
+if _server is not None:
+    purger_start()
 
 if webhook_configured() and _server is not None:
     # The bot of this worker, in webhook mode: it also keeps groups' lobby cards up to date.

@@ -12,6 +12,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
+from spirtuoz.secretkey import django_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # ENV_FILE="" reads no file at all: the test suite uses that to stay independent of a
@@ -47,7 +49,9 @@ def envlist(name: str) -> list[str]:
 
 DEBUG = envbool("DEBUG", "false")
 
-SECRET_KEY = env("SECRET_KEY")
+# As set, and as Django uses it: Render's generated value spelled in hex (spirtuoz/secretkey.py).
+SECRET_KEY_AS_SET = env("SECRET_KEY")
+SECRET_KEY = django_secret_key(SECRET_KEY_AS_SET)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -77,6 +81,12 @@ if ROOM_TTL_SECONDS <= 0:
 HOST_HEARTBEAT_TIMEOUT = envint("HOST_HEARTBEAT_TIMEOUT", "45")
 if HOST_HEARTBEAT_TIMEOUT <= 0:
     raise ImproperlyConfigured("HOST_HEARTBEAT_TIMEOUT must be greater than zero")
+
+# How often the web processes purge ended rooms, one of them each time (rooms/purger.py); 0: never,
+# for a deploy that runs `manage.py purge_rooms` from cron instead.
+ROOM_PURGE_SECONDS = envint("ROOM_PURGE_SECONDS", "3600")
+if ROOM_PURGE_SECONDS < 0:
+    raise ImproperlyConfigured("ROOM_PURGE_SECONDS must be zero or greater")
 
 # Served over HTTPS, i.e. deployed: this alone turns on the production-only protections
 # below, so that `make run` on http://127.0.0.1:3000 works without them.

@@ -16,6 +16,7 @@ class TelegramWebhookApi(APIView):
     permission_classes = [TelegramWebhookSecret]
 
     @extend_schema(
+        operation_id="receiveTelegramUpdate",
         summary="An update from Telegram (webhook mode)",
         tags=["Telegram"],
         auth=[{"telegramWebhookSecret": []}],

@@ -38,6 +38,15 @@ class TestRedactSecrets:
 
         assert record.getMessage() == "[redacted] [redacted] [redacted] [redacted]"
 
+    def test_it_redacts_both_spellings_of_a_key_render_generated(self, settings):
+        settings.SECRET_KEY_AS_SET = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="
+        settings.SECRET_KEY = "abcdef0123456789" * 4
+        record = record_of(f"{settings.SECRET_KEY_AS_SET} {settings.SECRET_KEY}")
+
+        RedactSecrets().filter(record)
+
+        assert record.getMessage() == "[redacted] [redacted]"
+
     def test_it_redacts_the_webhook_token_derived_from_the_secret(self, settings):
         settings.TELEGRAM_WEBHOOK_SECRET = "the-webhook-secret"
         token = hashlib.sha256(b"the-webhook-secret").hexdigest()

@@ -3,9 +3,11 @@ true, which schemathesis checks by fuzzing the live hub from the schema."""
 
 import hashlib
 import json
+import re
 import subprocess
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 from django.core.management import call_command
@@ -23,9 +25,62 @@ from tests.support.servers import (
 )
 
 WEBHOOK_SECRET = "fuzz-webhook-secret"
+# What clients name their functions after: `registerRoom`, `getAvatarImage`; a verb and at most
+# three more words. Each view says its own: extend_schema(operation_id="...").
+OPERATION_ID = re.compile(r"[a-z]+(?:[A-Z][a-z0-9]*){0,3}")
+OPERATION_ID_MAX_LENGTH = 24
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 # Fuzzing that finds nothing in this many cases per operation is stopped: CI stays fast.
 EXAMPLES_PER_OPERATION = 30
 SLOWEST_ANSWER_SECONDS = 3
+
+
+def operations(schema: dict):
+    """(method, path, operation) for every operation the schema describes."""
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield method, path, operation
+
+
+def json_schema(node, components: dict):
+    """An OpenAPI 3.0 schema as JSON Schema 2020-12 understands it: `nullable` becomes null
+    allowed, and the components come along so that each $ref resolves."""
+
+    def convert(value):
+        if isinstance(value, list):
+            return [convert(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        converted = {key: convert(item) for key, item in value.items() if key != "nullable"}
+        if value.get("nullable"):
+            converted = {"anyOf": [converted, {"type": "null"}]}
+        return converted
+
+    return {**convert(node), "components": {"schemas": convert(components)}}
+
+
+def examples_with_their_schemas(schema: dict):
+    """(where, the example's value, the schema it illustrates) for every example the schema
+    gives: on parameters, request and response bodies, and the components' properties."""
+    for method, path, operation in operations(schema):
+        for parameter in operation.get("parameters", []):
+            where = f"{method} {path} parameter {parameter['name']}"
+            for name, example in parameter.get("examples", {}).items():
+                yield f"{where} {name}", example["value"], parameter["schema"]
+        bodies = [("request", operation.get("requestBody", {}))] + [
+            (f"response {status}", response) for status, response in operation["responses"].items()
+        ]
+        for what, body in bodies:
+            for media_type, content in body.get("content", {}).items():
+                for name, example in content.get("examples", {}).items():
+                    where = f"{method} {path} {what} {media_type} {name}"
+                    yield where, example["value"], content["schema"]
+    for component, definition in schema["components"]["schemas"].items():
+        for field, property_schema in definition.get("properties", {}).items():
+            if "example" in property_schema:
+                where = f"component {component}.{field}"
+                yield where, property_schema["example"], property_schema
 
 
 def api_paths() -> set[str]:
@@ -81,6 +136,79 @@ class TestSchema:
                 assert "database is unavailable" in operation["responses"]["503"]["description"], (
                     f"{method} {path}"
                 )
+
+    def test_every_operation_has_a_short_camel_case_operation_id_of_its_own(self, client):
+        schema = yaml.safe_load(client.get("/api/schema/").content)
+
+        ids = [operation["operationId"] for _, _, operation in operations(schema)]
+        for method, path, operation in operations(schema):
+            operation_id = operation["operationId"]
+            assert OPERATION_ID.fullmatch(operation_id), (
+                f"{method} {path} is {operation_id!r}: give its view "
+                'extend_schema(operation_id="verbNoun"), e.g. "getRoomQrCode"'
+            )
+            assert len(operation_id) <= OPERATION_ID_MAX_LENGTH, operation_id
+        assert sorted(name for name in set(ids) if ids.count(name) > 1) == []
+
+    def test_its_operations_are_named_as_the_docs_name_them(self, client):
+        schema = yaml.safe_load(client.get("/api/schema/").content)
+
+        named = {
+            (method, path): operation["operationId"]
+            for method, path, operation in operations(schema)
+        }
+        assert {
+            named[("post", "/api/host/rooms/register")],
+            named[("post", "/api/host/rooms/{code}/heartbeat")],
+            named[("patch", "/api/host/rooms/{code}")],
+            named[("delete", "/api/host/rooms/{code}")],
+            named[("get", "/api/rooms/{code}")],
+        } == {"registerRoom", "heartbeatRoom", "updateRoom", "closeRoom", "getRoom"}
+
+    def test_an_operation_anybody_may_call_asks_for_no_credentials(self, client):
+        schema = yaml.safe_load(client.get("/api/schema/").content)
+
+        public = [
+            f"{method} {path}"
+            for method, path, operation in operations(schema)
+            if "security" not in operation
+        ]
+        for method, path, operation in operations(schema):
+            # `[{}]` alone means "no credentials" too, but client generators read it as some.
+            assert operation.get("security") != [{}], f"{method} {path}: auth=PUBLIC"
+        assert public == [
+            "get /api/rooms/{code}/qr.svg",
+            "get /api/users/{user_id}/avatar.jpg",
+            "get /healthz",
+        ]
+
+    def test_every_example_is_valid_against_the_schema_it_illustrates(self, client):
+        schema = yaml.safe_load(client.get("/api/schema/?format=json").content)
+        components = schema["components"]["schemas"]
+
+        found = list(examples_with_their_schemas(schema))
+        for where, value, illustrated in found:
+            validator = jsonschema.Draft202012Validator(json_schema(illustrated, components))
+            errors = [error.message for error in validator.iter_errors(value)]
+            assert errors == [], where
+        # Examples of the room's requests, its answers, its code, its URLs and a user id.
+        assert len(found) >= 12
+
+    def test_every_answer_says_what_it_is(self, client):
+        schema = yaml.safe_load(client.get("/api/schema/").content)
+
+        for method, path, operation in operations(schema):
+            for status, response in operation["responses"].items():
+                assert response["description"].strip(), f"{method} {path} {status}"
+
+    def test_the_avatar_image_is_described_as_the_bytes_of_an_image(self, client):
+        schema = yaml.safe_load(client.get("/api/schema/").content)
+
+        answer = schema["paths"]["/api/users/{user_id}/avatar.jpg"]["get"]["responses"]["200"]
+        assert set(answer["content"]) == {"image/jpeg", "image/png", "image/gif"}
+        for content in answer["content"].values():
+            assert content["schema"] == {"type": "string", "format": "binary"}
+        assert set(answer["headers"]) == {"ETag", "Cache-Control"}
 
     def test_it_is_served_as_json_on_request(self, client):
         response = client.get("/api/schema/?format=json")

@@ -1,8 +1,10 @@
 """The Render Blueprint: render.yaml, its build and start scripts run for real, and health checks
 that reach /healthz whatever Host header the platform sends."""
 
+import base64
 import hashlib
 import os
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +31,38 @@ NOT_HUB_SETTINGS = {
     "DJANGO_SUPERUSER_EMAIL",
     "WEB_CONCURRENCY",
 }
+
+
+def render_generated() -> str:
+    """A value as `generateValue: true` makes it: 256 random bits, base64-encoded."""
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def blueprint_environment() -> dict[str, str]:
+    """What the web service's process gets on Render from a fresh Blueprint deploy: the
+    Blueprint's values, generated secrets, the database's internal URL, the variables the user
+    may leave empty left empty, and what Render sets itself."""
+    environment = {}
+    for key, variable in ENV.items():
+        if "value" in variable:
+            environment[key] = str(variable["value"])
+        elif variable.get("generateValue"):
+            environment[key] = render_generated()
+        elif "fromDatabase" in variable:
+            database = BLUEPRINT["databases"][0]
+            environment[key] = (
+                f"postgresql://{database['user']}:{secrets.token_urlsafe(24)}"
+                f"@dpg-d4k2m3n5o6p7q8r9s0tu-a/{database['databaseName']}"
+            )
+        else:
+            assert variable["sync"] is False, key
+            environment[key] = ""
+    return environment | {
+        "RENDER": "true",
+        "RENDER_EXTERNAL_URL": f"https://{SERVICE['name']}.onrender.com",
+        "RENDER_EXTERNAL_HOSTNAME": f"{SERVICE['name']}.onrender.com",
+        "PORT": "10000",
+    }
 
 
 def script_environment(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -80,6 +114,30 @@ class TestBlueprint:
 
         for key in set(ENV) - NOT_HUB_SETTINGS:
             assert f"\n{key}=" in example, key
+
+
+class TestBlueprintDeployCheck:
+    def test_check_deploy_is_clean_with_the_values_render_generates(self):
+        environment = blueprint_environment()
+        assert len(environment["SECRET_KEY"]) == 44  # shorter than Django's 50
+
+        result = subprocess.run(
+            [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+            cwd=BASE_DIR,
+            env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/")}
+            | environment
+            | {"DJANGO_SETTINGS_MODULE": "spirtuoz.settings", "ENV_FILE": ""},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+        assert (result.returncode, result.stdout, result.stderr) == (
+            0,
+            "System check identified no issues (0 silenced).\n",
+            "",
+        )
 
 
 class TestRenderBuild:

@@ -8,20 +8,17 @@ PostgreSQL (the servers cannot see pytest-django's test transactions), else a SQ
 cache is the database's own, then Redis.
 """
 
-import contextlib
 import hashlib
 import json
-import os
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-import dj_database_url
 import pytest
 
 from tests.support import AVATAR_JPEG, HOST_SECRET, REDIS_TEST_URL, redis_or_skip
+from tests.support.databases import suite_kind_of_database
 from tests.support.fake_telegram import FILE, FakeTelegram
 from tests.support.servers import (
     Granian,
@@ -29,7 +26,6 @@ from tests.support.servers import (
     free_port,
     http,
     hub_environment,
-    manage,
 )
 
 # Starts processes or servers of its own: left out of `make test-fast`.
@@ -41,43 +37,8 @@ HOSTS_ONLY = ("host_token", "expires_at")
 
 @pytest.fixture(scope="module")
 def database_url(tmp_path_factory):
-    """A migrated database with the cache table, of the kind the suite runs on."""
-    suite_url = os.environ.get("DATABASE_URL", "")
-    with contextlib.ExitStack() as cleanup:
-        if suite_url and "postgresql" in dj_database_url.parse(suite_url)["ENGINE"]:
-            url = cleanup.enter_context(fresh_postgres_database(suite_url))
-        else:
-            url = f"sqlite:///{tmp_path_factory.mktemp('instances') / 'db.sqlite3'}"
-        environment = hub_environment(url, free_port())
-        manage(environment, "migrate", "--noinput", "--verbosity", "0")
-        manage(environment, "createcachetable")
+    with suite_kind_of_database(tmp_path_factory.mktemp("instances")) as url:
         yield url
-
-
-@contextlib.contextmanager
-def fresh_postgres_database(suite_url: str):
-    """A new database, named after a uuid, on the suite's PostgreSQL server; dropped after."""
-    import psycopg
-    from psycopg import sql
-
-    config = dj_database_url.parse(suite_url)
-    server = {
-        "host": config["HOST"] or None,
-        "port": config["PORT"] or None,
-        "user": config["USER"] or None,
-        "password": config["PASSWORD"] or None,
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    name = f"spirtuoz_instances_{uuid.uuid4().hex}"
-    with psycopg.connect(**server) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlsplit(suite_url)._replace(path=f"/{name}").geturl()
-    finally:
-        with psycopg.connect(**server) as admin:
-            # FORCE: the servers' pooled connections may outlive them for a moment.
-            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="module", params=["database", "redis"])

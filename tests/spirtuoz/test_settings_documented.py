@@ -3,7 +3,7 @@
 The variables are found by parsing the project's own Python code with `ast`: each call of the
 settings' readers (`env`, `envbool`, `envint`, `envlist`, `envrate`) anywhere under spirtuoz/,
 and each direct `os.environ` read (`.get`, `.setdefault`, `[...]`, `in`, `os.getenv`) anywhere
-outside tests/, bench/ and examples/, which are not the hub.
+outside tests/, bench/, examples/ and clients/, which are not the hub.
 """
 
 import ast
@@ -26,7 +26,15 @@ ENV_EXAMPLE = BASE_DIR / ".env.example"
 
 # Folders whose code is not the hub's: the suite, the benchmark, what authors copy, and
 # anything that is not the project's own (virtualenvs, Node modules, collected static files).
-NOT_THE_HUB = {"tests", "bench", "examples", "node_modules", "staticfiles", "__pycache__"}
+NOT_THE_HUB = {
+    "tests",
+    "bench",
+    "examples",
+    "clients",
+    "node_modules",
+    "staticfiles",
+    "__pycache__",
+}
 SETTING_READERS = {"env", "envbool", "envint", "envlist", "envrate"}
 ENVIRON_METHODS = {"get", "setdefault", "pop"}
 

@@ -54,6 +54,8 @@ def hub_environment(database_url: str, port: int) -> dict[str, str]:
         # A developer's own bot must not start polling from the tests.
         "BOT_TOKEN": "",
         "TELEGRAM_WEBHOOK_SECRET": "",
+        # No purging thread unless a test asks for one (tests/rooms/test_room_purge_periodic.py).
+        "ROOM_PURGE_SECONDS": "0",
     }
 
 
