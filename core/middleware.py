@@ -9,6 +9,11 @@ from core.errors import error, outage_message
 
 logger = logging.getLogger(__name__)
 
+# Set in the WSGI environ by a wrapper in front of Django (rooms.lookup) whose own query just
+# failed: the DatabaseError, for OutageMiddleware to answer at once rather than wait on a
+# second connection attempt.
+DATABASE_FAILED = "spirtuoz.database_failed"
+
 
 class HealthCheckFromAnyHost:
     """Lets platform health checks reach /healthz whatever Host header they send.
@@ -45,6 +50,9 @@ class OutageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        failed = request.META.get(DATABASE_FAILED)
+        if failed is not None:
+            return self.process_exception(request, failed)
         return self.get_response(request)
 
     def process_exception(self, request, exception):

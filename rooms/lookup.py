@@ -29,6 +29,7 @@ what every instance answers within FRESH_SECONDS; an expiry, at once. Anything e
 Django, which answers as it always does.
 """
 
+import contextlib
 import re
 import time
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
+from core.middleware import DATABASE_FAILED
 from rooms.limits import ROOM_LOOKUP_MISS
 from rooms.selectors import RoomFreshness, room_freshness
 from rooms.validators import ROOM_CODE_RE
@@ -96,14 +98,21 @@ class RoomLookup:
         if found is None:
             return self.application(environ, start_response)
         base = (environ["PATH_INFO"], *self._keyed(environ))
+        reused = _connection_ready()
         vary = self.vary.get(base)
         if vary is not None:
             key = (*base, *(environ.get(name) for name in vary))
             kept = self.answers.get(key)
-            if kept is not None and kept.replayable and self._stands(kept, environ, found[1]):
+            try:
+                stands = (
+                    kept is not None and kept.replayable and self._stands(kept, environ, found[1])
+                )
+            except DatabaseError as failed:
+                return self._django_after(failed, reused, environ, start_response)
+            if stands:
                 start_response(kept.answer.status, list(kept.answer.headers))
                 return [kept.answer.body]
-        return self._ask_django(environ, start_response, base, found[1])
+        return self._ask_django(environ, start_response, base, found[1], reused)
 
     @staticmethod
     def _plain_lookup(environ) -> re.Match | None:
@@ -120,31 +129,39 @@ class RoomLookup:
         return (*(environ.get(name) for name in ALWAYS_KEYED), scheme_header)
 
     def _stands(self, kept: _Kept, environ, code: str) -> bool:
-        """Whether the kept answer is still Django's answer to this client now."""
+        """Whether the kept answer is still Django's answer to this client now. Raises the
+        DatabaseError of a database that cannot say."""
         if time.time() >= kept.changes_at:
             return False
-        try:
-            # The limit's count may live in the database too (the default cache), whose
-            # outage the limiter passes on: Django then answers the 503.
-            if ROOM_LOOKUP_MISS.wait(environ) is not None:
-                return False  # Django answers the 429
-            if time.monotonic() < kept.checked_until:
-                return True
-            freshness = _freshness(code)
-        except DatabaseError:
-            return False  # Django answers the 503
+        # The limit's count may live in the database too, whose outage the limiter passes on.
+        if ROOM_LOOKUP_MISS.wait(environ) is not None:
+            return False  # Django answers the 429
+        if time.monotonic() < kept.checked_until:
+            return True
+        freshness = room_freshness(code=code)
         if freshness is None or freshness.version != kept.answer.version:
             return False
         kept.checked_until = time.monotonic() + FRESH_SECONDS
         kept.changes_at = freshness.changes_at
         return time.time() < kept.changes_at
 
-    def _ask_django(self, environ, start_response, base: tuple, code: str):
+    def _django_after(self, failed: DatabaseError, reused: bool, environ, start_response):
+        """Django's answer once the hub's own query failed. On a connection kept from an earlier
+        request that had died, Django connects anew as usual. On a new connection the database
+        could not be reached: Django answers the 503 at once instead of trying again."""
+        if reused:
+            with contextlib.suppress(DatabaseError):
+                connections[DEFAULT_DB_ALIAS].close()
+        else:
+            environ[DATABASE_FAILED] = failed
+        return self.application(environ, start_response)
+
+    def _ask_django(self, environ, start_response, base: tuple, code: str, reused: bool):
         # Read before Django reads the room: an answer is never taken as newer than it is.
         try:
-            freshness = _freshness(code)
-        except DatabaseError:
-            freshness = None
+            freshness = room_freshness(code=code)
+        except DatabaseError as failed:
+            return self._django_after(failed, reused, environ, start_response)
         seen: dict = {}
 
         def start(status, headers, exc_info=None):
@@ -205,13 +222,12 @@ def _tokens(value: str) -> set[str]:
     return {token.strip().lower() for token in value.split(",") if token.strip()}
 
 
-def _freshness(code: str) -> RoomFreshness | None:
-    """room_freshness, on a connection managed as Django manages one around a request: closed
-    past CONN_MAX_AGE or after an error, or when it was left outside autocommit. Without
-    PostgreSQL's health-check query (SELECT 1) each time: a connection that died fails the
-    query, Django then answers in its place, and its request handling replaces the
-    connection as usual."""
+def _connection_ready() -> bool:
+    """The default connection, managed as Django manages one around a request: closed past
+    CONN_MAX_AGE or after an error, or when it was left outside autocommit. Without
+    PostgreSQL's health-check query (SELECT 1) each time: a kept connection that died fails the
+    first query instead. Whether a connection is kept open from an earlier request."""
     connection = connections[DEFAULT_DB_ALIAS]
     connection.close_if_unusable_or_obsolete()
     connection.health_check_done = True
-    return room_freshness(code=code)
+    return connection.connection is not None

@@ -20,7 +20,7 @@ from spirtuoz_hub_client.models import (
     RoomCreatedOutput,
     RoomHeartbeatInputRequest,
     RoomHostOutput,
-    RoomOutput,
+    RoomLookupOutput,
     RoomRegisterInputRequest,
 )
 from spirtuoz_hub_client.types import File
@@ -54,7 +54,7 @@ def main(hub_url: str, host_secret: str, player_id: int | None) -> None:
     # What a player's Mini App sees. It may send its Telegram init data (a client with
     # prefix="tma"); the hub ignores the host's Bearer secret here.
     found = get_room.sync(code.lower(), client=hub)
-    if not isinstance(found, RoomOutput) or found.ws_url != created.ws_url:
+    if not isinstance(found, RoomLookupOutput) or found.ws_url != created.ws_url:
         sys.exit(f"getRoom failed: {found}")
     print(f"looked up {found.room_code}: {found.ws_url}, host online: {found.host_online}")
 
