@@ -14,8 +14,6 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
-
 SEARCHED = sorted(
     Path("/usr/lib/postgresql").glob("*/bin"),
     key=lambda folder: int(folder.parent.name) if folder.parent.name.isdigit() else 0,
@@ -23,7 +21,8 @@ SEARCHED = sorted(
 )
 
 
-def _binaries() -> Path | None:
+def postgres_binaries() -> Path | None:
+    """The folder of PostgreSQL's initdb and pg_ctl, or None without them."""
     on_path = shutil.which("initdb")
     for folder in [*SEARCHED, *([Path(on_path).parent] if on_path else [])]:
         if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
@@ -49,9 +48,12 @@ class ThrowawayPostgres:
     def url(self) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
 
-    def start(self) -> None:
-        # fsync off: the server's own crash safety is not what these tests are about.
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    def start(self, *, durable: bool = False) -> None:
+        # fsync off unless asked: the server's own crash safety is not what the tests are about
+        # (make bench asks, to measure writes as a hosted server makes them).
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        if not durable:
+            options += " -c fsync=off"
         self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "start")
 
     def stop(self) -> None:
@@ -70,7 +72,9 @@ class ThrowawayPostgres:
 
 
 def throwaway_postgres_or_skip(port: int) -> ThrowawayPostgres:
-    binaries = _binaries()
+    import pytest  # here: make bench uses this module without pytest installed
+
+    binaries = postgres_binaries()
     if binaries is None:
         if os.environ.get("REQUIRE_POSTGRES") == "true":
             pytest.fail("no PostgreSQL binaries (initdb, pg_ctl) and REQUIRE_POSTGRES=true")
