@@ -28,19 +28,21 @@ lint: $(VENV)/.dev-installed
 	ENV_FILE= SECRET_KEY=lint HOST_SECRET=lint-placeholder-secret $(BIN)/python manage.py makemigrations --check --dry-run
 
 # The hub under load, measured with wrk beside a bare WSGI floor and a Node/Express reference;
-# writes bench/RESULTS.md. Its own virtualenv holds requirements.txt only, as deployed.
+# on SQLite and on a throwaway PostgreSQL; writes bench/RESULTS.md. Its own virtualenv holds
+# requirements.txt, as deployed, and py-spy (bench/requirements.txt). A quick try:
+# make bench BENCH_ARGS="--rooms 50 --seconds 2 --rounds 1 --output /tmp/bench.md".
 BENCH_VENV := .venv-bench
 bench: $(BENCH_VENV)/.installed
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: sudo apt-get install -y wrk (Debian, Ubuntu) or brew install wrk (macOS)"; exit 2; }
 	@if command -v npm >/dev/null; then \
 		[ -d bench/reference/node_modules ] || (cd bench/reference && npm ci --no-audit --no-fund --silent); \
 	else echo "No Node.js/npm: the Node/Express reference is left out (apt-get install -y nodejs npm)"; fi
-	$(BENCH_VENV)/bin/python -m bench.run
+	$(BENCH_VENV)/bin/python -m bench.run $(BENCH_ARGS)
 
-$(BENCH_VENV)/.installed: requirements.txt | check-python
+$(BENCH_VENV)/.installed: requirements.txt bench/requirements.txt | check-python
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(BENCH_VENV)/bin/python -m pip install --quiet -r requirements.txt
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
 	touch $@
 
 # Refresh the catalogues from the code, then compile them. Needs GNU gettext (msgfmt); the

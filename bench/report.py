@@ -88,6 +88,66 @@ class Figure:
 
 
 @dataclass
+class Profile:
+    """Where a server's time went, from sampled stacks: the share of the samples by place (the
+    code each sample was in), and the functions most often on top."""
+
+    samples: int = 0
+    places: list[tuple[str, float]] = field(default_factory=list)
+    functions: list[tuple[str, float]] = field(default_factory=list)
+
+
+# Where a sample's innermost frame was, by its file: the first that matches. Frames of the
+# hub's own modules may be named relative to the project (`rooms/lookup.py`).
+PLACES = [
+    ("the database driver (psycopg, sqlite3), waiting on the database or reading its answer",
+     ("psycopg/", "sqlite3/", "sqlite3.py")),
+    ("Django's ORM building queries and rows", ("django/db/",)),
+    ("DRF", ("rest_framework/",)),
+    ("Django's request handling, middleware and responses", ("django/",)),
+    ("granian, the server's Python side", ("granian/",)),
+    ("the access log (server/accesslog.py) and logging", ("server/accesslog.py", "/logging/")),
+    ("other libraries", ("site-packages/",)),
+    ("the room lookup's replay (rooms/lookup.py)", ("rooms/lookup.py",)),
+    ("the hub's own code", ("rooms/", "core/", "server/", "avatars/", "telegrambot/",
+                            "spirtuoz/")),
+    ("Python's standard library", ("python3.",)),
+]  # fmt: skip
+
+
+def where_the_time_went(stacks: str, top: int = 8) -> Profile:
+    """A Profile of py-spy's raw output: one `frame;frame;...;innermost count` per line, each
+    frame `function (file:line)`."""
+    places: dict[str, int] = {}
+    functions: dict[str, int] = {}
+    total = 0
+    for line in stacks.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        samples = int(count)
+        innermost = stack.rpartition(";")[2]
+        function, _, where = innermost.partition(" (")
+        file = where.rsplit(":", 1)[0]
+        place = next(
+            (name for name, parts in PLACES if any(part in file for part in parts)), "elsewhere"
+        )
+        places[place] = places.get(place, 0) + samples
+        short = "/".join(file.split("/")[-2:])
+        key = f"{function} ({short})"
+        functions[key] = functions.get(key, 0) + samples
+        total += samples
+    if not total:
+        return Profile()
+
+    def shares(counts: dict[str, int]) -> list[tuple[str, float]]:
+        ranked = sorted(counts.items(), key=lambda item: -item[1])
+        return [(name, count / total) for name, count in ranked]
+
+    return Profile(total, shares(places), shares(functions)[:top])
+
+
+@dataclass
 class Machine:
     cores: int
     cpu: str
@@ -108,6 +168,8 @@ class Results:
     design: str = ""
     # The room lookups, round by round: (name, WrkResult), e.g. ("hub, round 1", ...).
     rounds: list[tuple[str, WrkResult]] = field(default_factory=list)
+    # Where a worker's time went, by database: (database, Profile).
+    profiles: list[tuple[str, "Profile"]] = field(default_factory=list)
 
 
 def verdicts(results: Results) -> tuple[list[str], list[str]]:
@@ -175,6 +237,26 @@ def render(results: Results) -> str:
                 f"| {_value(r.p50_ms, 'ms')} | {_value(r.p99_ms, 'ms')} |"
                 for name, r in results.rounds
             ),
+        ]
+    for database, profile in results.profiles:
+        if not profile.samples:
+            continue
+        lines += [
+            "",
+            f"## Where the time went: {database}",
+            "",
+            f"py-spy sampled the hub's workers while they answered room lookups on {database} "
+            f"({profile.samples:,} samples); each sample is put down to the code it was in:",
+            "",
+            "| where | share |",
+            "|-------|------:|",
+            *(f"| {place} | {share:.0%} |" for place, share in profile.places),
+            "",
+            "The functions most often found running:",
+            "",
+            "| function | share |",
+            "|----------|------:|",
+            *(f"| `{function}` | {share:.0%} |" for function, share in profile.functions),
         ]
     met, missed = verdicts(results)
     lines += ["", "## Targets", ""]

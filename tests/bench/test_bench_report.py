@@ -3,7 +3,16 @@ The benchmark itself is not a test; this checks only what it computes and writes
 
 import pytest
 
-from bench.report import Figure, Machine, Results, median_of, parse_wrk, render, verdicts
+from bench.report import (
+    Figure,
+    Machine,
+    Results,
+    median_of,
+    parse_wrk,
+    render,
+    verdicts,
+    where_the_time_went,
+)
 
 WRK_OUTPUT = """\
 Running 10s test @ http://127.0.0.1:40123
@@ -118,3 +127,43 @@ class TestRounds:
         page = render(shown)
 
         assert "| hub, round 1 | 9,520 req/s | 5.4 ms | 33.2 ms |" in page
+
+
+# py-spy's raw output: the frames of each sampled stack, outermost first, then a count.
+SAMPLED = """\
+run (threading.py:975);_runner (granian/wsgi.py:40);__call__ (rooms/lookup.py:98);_stands (rooms/lookup.py:140);execute (psycopg/cursor.py:97);wait (psycopg/connection.py:950) 60
+run (threading.py:975);_runner (granian/wsgi.py:40);__call__ (django/core/handlers/wsgi.py:124);compile (/srv/.venv/lib/python3.11/site-packages/django/db/models/sql/compiler.py:560) 25
+run (threading.py:975);_runner (granian/wsgi.py:40);__call__ (rooms/lookup.py:98) 10
+run (threading.py:975);get (/usr/lib/python3.11/queue.py:171) 5
+not a stack line
+"""
+
+
+class TestWhereTheTimeWent:
+    def test_each_sample_goes_to_the_code_its_innermost_frame_was_in(self):
+        profile = where_the_time_went(SAMPLED)
+
+        assert profile.samples == 100
+        assert [
+            (place.split(" (")[0].split(",")[0], share) for place, share in profile.places
+        ] == [
+            ("the database driver", 0.60),
+            ("Django's ORM building queries and rows", 0.25),
+            ("the room lookup's replay", 0.10),
+            ("Python's standard library", 0.05),
+        ]
+        assert profile.functions[0] == ("wait (psycopg/connection.py)", 0.60)
+
+    def test_no_samples_make_an_empty_profile(self):
+        assert where_the_time_went("").samples == 0
+
+    def test_the_report_shows_each_databases_profile(self):
+        shown = results()
+        shown.profiles = [("PostgreSQL", where_the_time_went(SAMPLED))]
+
+        page = render(shown)
+
+        assert "## Where the time went: PostgreSQL" in page
+        assert "(100 samples)" in page
+        assert "| the room lookup's replay (rooms/lookup.py) | 10% |" in page
+        assert "| `wait (psycopg/connection.py)` | 60% |" in page
