@@ -92,6 +92,12 @@ class RoomAdmin(admin.ModelAdmin):
         # Rooms come from Host Apps, with a validated registration.
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Operators close rooms (the action below): a close is a change every lookup sees,
+        # while a deleted row would leave nothing for the lookups' change feed to find. Ended
+        # rooms are purged on their own.
+        return False
+
     @admin.display(description="status")
     def status(self, room: Room) -> str:
         return room.status().label

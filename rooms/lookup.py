@@ -19,35 +19,46 @@ already seen still stands:
   same bytes twice in a row: a middleware that adds something new to every answer (a nonce,
   say) makes this step aside, on its own.
 - The client is within its miss limit (rooms.limits.ROOM_LOOKUP_MISS, the view's own check).
-- The room is what the answer was made for: its version (every write moves it on) was read at
-  most FRESH_SECONDS ago, and the moment has not come when the room changes with time alone
-  (its expiry, or its host falling silent). Past FRESH_SECONDS the version is read again, with
-  one indexed query, before the answer is replayed once more.
+- The room is what the answer was made for: no change to it newer than the answer's version
+  is known, and the moment has not come when the room changes with time alone (its expiry, or
+  its host falling silent). What changed is known from the change feed: every write stamps the
+  room's `changed_at` (rooms.services), and each process asks, at most every FRESH_SECONDS and
+  with one indexed query for all rooms at once, which rooms changed since its last question
+  (less CHANGES_MARGIN_SECONDS, for commits still under way and clocks a little apart). Until
+  that question has been answered within FRESH_SECONDS, nothing is replayed: a database that
+  cannot answer sends every lookup to Django.
 
 So a registration, a heartbeat, a change or a close made through any worker of any instance is
-what every instance answers within FRESH_SECONDS; an expiry, at once. Anything else goes to
-Django, which answers as it always does.
+what every instance answers within FRESH_SECONDS (and the time one query takes); an expiry, at
+once. The cost does not grow with the lookups: two small queries a second per process, however
+many players ask. Anything else goes to Django, which answers as it always does.
 """
 
 import contextlib
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.utils import timezone
 
 from core.middleware import DATABASE_FAILED
 from rooms.limits import ROOM_LOOKUP_MISS
-from rooms.selectors import RoomFreshness, room_freshness
+from rooms.selectors import RoomFreshness, room_changes, room_freshness
 from rooms.validators import ROOM_CODE_RE
 
 PATH = re.compile(rf"/api/rooms/({ROOM_CODE_RE.pattern})")
-# How long an answer is replayed before the room's version is read again: the bound on how
-# stale any instance's answer may be.
+# How long what the change feed said is taken as all that changed: the bound on how stale any
+# instance's answer may be.
 FRESH_SECONDS = 0.5
+# How far back each question to the feed reaches before the previous one: a write stamped by a
+# clock this much behind, or committed this long after its stamp, is still seen.
+CHANGES_MARGIN_SECONDS = 5
 # Answers kept per process; a client can ask for any code and send any header, so few.
 MAX_ANSWERS = 10_000
 # Request headers a kept answer must have been made for, whatever the answer's Vary says: where
@@ -68,12 +79,39 @@ class _Answer:
 @dataclass
 class _Kept:
     answer: _Answer
-    # Until when (time.monotonic) the version it was made for is taken as the room's.
-    checked_until: float
     # When (time.time) the room changes with time alone.
     changes_at: float
     # Its shape is one Django answers alike every time: it may be replayed.
     replayable: bool
+
+
+class _Changes:
+    """The newest version of each room the change feed has told this process of."""
+
+    def __init__(self):
+        self.versions: dict[str, int] = {}
+        self.since = timezone.now() - timedelta(seconds=CHANGES_MARGIN_SECONDS)
+        # Until when (time.monotonic) the versions are taken as all that changed.
+        self.fresh_until = 0.0
+        self._reading = threading.Lock()
+
+    def newest(self, code: str) -> int | None:
+        """The newest version of the room `code` known to have changed, None if none is; first
+        asks the feed if its last answer is older than FRESH_SECONDS (DatabaseError if the
+        database cannot answer)."""
+        if time.monotonic() >= self.fresh_until:
+            with self._reading:
+                if time.monotonic() >= self.fresh_until:
+                    self._read()
+        return self.versions.get(code)
+
+    def _read(self) -> None:
+        asked_at = timezone.now()
+        for code, version in room_changes(since=self.since):
+            if version > self.versions.get(code, -1):
+                self.versions[code] = version
+        self.since = asked_at - timedelta(seconds=CHANGES_MARGIN_SECONDS)
+        self.fresh_until = time.monotonic() + FRESH_SECONDS
 
 
 class RoomLookup:
@@ -86,12 +124,15 @@ class RoomLookup:
         self.answers: dict[tuple, _Kept] = {}
         # Shapes of request (the key without its path) Django answered alike twice in a row.
         self.steady: set[tuple] = set()
+        self.changes = _Changes()
         setting_changed.connect(self._forget, weak=False)
 
     def _forget(self, **kwargs) -> None:
         self.vary.clear()
         self.answers.clear()
         self.steady.clear()
+        # Anew, from now on: no answer kept before is left to compare with what it forgets.
+        self.changes = _Changes()
 
     def __call__(self, environ, start_response):
         found = self._plain_lookup(environ)
@@ -136,14 +177,11 @@ class RoomLookup:
         # The limit's count may live in the database too, whose outage the limiter passes on.
         if ROOM_LOOKUP_MISS.wait(environ) is not None:
             return False  # Django answers the 429
-        if time.monotonic() < kept.checked_until:
-            return True
-        freshness = room_freshness(code=code)
-        if freshness is None or freshness.version != kept.answer.version:
+        newest = self.changes.newest(code.upper())
+        if len(self.changes.versions) > MAX_ANSWERS:
+            self._forget()  # the rooms it knows of, bounded as the answers are
             return False
-        kept.checked_until = time.monotonic() + FRESH_SECONDS
-        kept.changes_at = freshness.changes_at
-        return time.time() < kept.changes_at
+        return newest is None or newest <= kept.answer.version
 
     def _django_after(self, failed: DatabaseError, reused: bool, environ, start_response):
         """Django's answer once the hub's own query failed. On a connection kept from an earlier
@@ -193,7 +231,6 @@ class RoomLookup:
             del self.answers[next(iter(self.answers))]
         self.answers[key] = _Kept(
             answer,
-            checked_until=time.monotonic() + FRESH_SECONDS,
             changes_at=freshness.changes_at,
             replayable=shape in self.steady,
         )

@@ -63,6 +63,10 @@ class Room(models.Model):
     locked = models.BooleanField(default=False, help_text="The host accepts no new players.")
     # One more on every change to the room: what the lookup and the group cards compare.
     version = models.PositiveBigIntegerField(default=0, editable=False)
+    # When the version last moved on: what the lookups' change feed reads (rooms/lookup.py).
+    changed_at = models.DateTimeField(
+        "changed", default=timezone.now, db_index=True, editable=False
+    )
 
     objects = RoomQuerySet.as_manager()
 

@@ -1,7 +1,7 @@
 """Reads of the room store."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -57,6 +57,12 @@ class RoomFreshness:
 
     version: int
     changes_at: float
+
+
+def room_changes(*, since: datetime) -> list[tuple[str, int]]:
+    """(code, version) of every room changed at or after `since`, ended ones included: one
+    query on the index over changed_at (the lookups' change feed, rooms/lookup.py)."""
+    return list(Room.objects.filter(changed_at__gte=since).values_list("code", "version"))
 
 
 def room_freshness(*, code: str) -> RoomFreshness | None:

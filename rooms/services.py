@@ -1,9 +1,9 @@
 """Writes to the room store: register, report (heartbeats and status), close and purge rooms,
 and the claim that lets one web process at a time purge them (chore_claim).
 
-Every write moves the room's `version` on, so that whatever shows a room (the lookup, a group's
-lobby card) can tell it changed. Each outcome a host or an operator would want to know of is
-logged; room tokens never are.
+Every write moves the room's `version` on and stamps `changed_at`, so that whatever shows a room
+(the lookup, a group's lobby card) can tell it changed, and the lookups can ask which rooms did.
+Each outcome a host or an operator would want to know of is logged; room tokens never are.
 """
 
 import logging
@@ -182,6 +182,7 @@ def _assign(room: Room, **values) -> None:
     for field, value in values.items():
         setattr(room, field, value)
     room.version += 1
+    room.changed_at = values.get("changed_at", timezone.now())
 
 
 def room_report(*, room: Room, changes: dict) -> Room:
@@ -193,6 +194,7 @@ def room_report(*, room: Room, changes: dict) -> Room:
         **changes,
         "last_seen_at": now,
         "expires_at": now + timedelta(seconds=settings.ROOM_TTL_SECONDS),
+        "changed_at": now,
     }
     updated = Room.objects.live(now).filter(pk=room.pk).update(**values, version=F("version") + 1)
     if not updated:
@@ -205,13 +207,15 @@ def room_report(*, room: Room, changes: dict) -> Room:
 def room_edited(*, room: Room) -> None:
     """Save an operator's edit of the room's URLs (the admin), as a change like any other."""
     room.version += 1
+    room.changed_at = timezone.now()
     room.save()
     logger.info("room %s edited by an operator: ws_url %s", room.code, _loggable_url(room.ws_url))
 
 
 def rooms_close(*, rooms: RoomQuerySet) -> int:
     """Close the live rooms among `rooms`; returns how many were closed."""
-    return rooms.live().update(closed_at=timezone.now(), version=F("version") + 1)
+    now = timezone.now()
+    return rooms.live().update(closed_at=now, changed_at=now, version=F("version") + 1)
 
 
 def room_close(*, room: Room) -> None:

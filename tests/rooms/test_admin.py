@@ -122,6 +122,20 @@ class TestRoomAdmin:
     def test_it_does_not_add_rooms_by_hand(self, admin_client):
         assert admin_client.get(f"{CHANGELIST}add/").status_code == 403
 
+    def test_it_closes_rooms_but_never_deletes_them_by_hand(self, admin_client, rooms):
+        live = Room.objects.get(code="LIVE")
+
+        page = admin_client.get(f"{CHANGELIST}{live.pk}/change/").content.decode()
+        refused = admin_client.post(f"{CHANGELIST}{live.pk}/delete/", {"post": "yes"})
+        bulk = admin_client.post(
+            CHANGELIST, {"action": "delete_selected", "_selected_action": [live.pk], "post": "yes"}
+        )
+
+        assert 'class="deletelink"' not in page
+        assert refused.status_code == 403
+        assert bulk.status_code in (200, 302)
+        assert Room.objects.filter(code="LIVE").exists()
+
     def test_it_requires_a_staff_login(self, client):
         response = client.get(CHANGELIST)
 

@@ -354,3 +354,58 @@ class TestReplay:
             call(hub, "/api/rooms/FAST", HTTP_ORIGIN=f"https://{origin}.example")
 
         assert len(hub.answers) == 2
+
+
+class TestChangeFeed:
+    """What changed is asked of the database once for all rooms, not once per lookup."""
+
+    def test_lookups_of_many_rooms_cost_one_query_per_fresh_seconds_between_them(
+        self, room, monkeypatch, django_assert_num_queries
+    ):
+        codes = ["FAST", *(services.room_register(code=f"MANY{n}", **ROOM).room.code
+                           for n in range(5))]  # fmt: skip
+        hub = RoomLookup(DjangoSpy())
+        for code in codes:
+            for _ in range(3):
+                call(hub, f"/api/rooms/{code}")
+        now = time.monotonic()
+        monkeypatch.setattr(lookup.time, "monotonic", lambda: now + lookup.FRESH_SECONDS)
+
+        with django_assert_num_queries(1):
+            answers = [call(hub, f"/api/rooms/{code}") for code in codes * 2]
+
+        assert answers == [call(WSGIHandler(), f"/api/rooms/{code}") for code in codes * 2]
+
+    def test_a_write_stamped_by_a_clock_a_little_behind_is_still_seen(
+        self, room, monkeypatch, time_machine
+    ):
+        monkeypatch.setattr(lookup, "FRESH_SECONDS", 0)
+        hub = RoomLookup(DjangoSpy())
+        for _ in range(3):
+            call(hub, "/api/rooms/FAST")
+
+        # Another instance, its clock behind ours, writes a change after our last question.
+        time_machine.move_to(room.changed_at, tick=False)
+        time_machine.shift(-(lookup.CHANGES_MARGIN_SECONDS - 1))
+        services.room_report(room=room, changes={"players": 7})
+        time_machine.shift(lookup.CHANGES_MARGIN_SECONDS - 1)
+
+        assert b'"players":7' in call(hub, "/api/rooms/FAST")[2]
+
+    def test_while_the_feed_cannot_be_read_nothing_is_replayed(self, room, monkeypatch):
+        hub = RoomLookup(django := DjangoSpy())
+        for _ in range(3):
+            call(hub, "/api/rooms/FAST")
+        services.room_report(room=room, changes={"players": 5})
+        now = time.monotonic()
+        monkeypatch.setattr(lookup.time, "monotonic", lambda: now + lookup.FRESH_SECONDS)
+
+        def cannot(*, since):
+            raise lookup.DatabaseError("the feed's connection dropped")
+
+        monkeypatch.setattr(lookup, "room_changes", cannot)
+        calls = django.calls
+        answer = call(hub, "/api/rooms/FAST")
+
+        assert django.calls == calls + 1
+        assert b'"players":5' in answer[2]
