@@ -3,11 +3,12 @@ of its own, examples/miniapp/ on a third origin, Telegram faked on loopback.
 
 The browser opens the hub's /join/<code> link, as the bot's button does, follows the redirect to
 the Mini App, which looks the room up on the hub (cross-origin), connects to the host's socket,
-and shows the host's hello and the player's photo; or waits while the host is offline, or says
-the room is full.
+hands it the hub's ticket and shows the host's hello and the player's photo; or waits while the
+host is offline, or says the room is full; and reconnects after a drop.
 """
 
 import json
+import re
 import signal
 import time
 from urllib.parse import urlencode
@@ -108,7 +109,10 @@ class TestJoinInBrowser:
 
         page.goto(f"{join_url}#{telegram_launch_fragment(fake_telegram.token)}")
 
-        expect(page.locator("#hello")).to_have_text(f"Hello from room {code}!")
+        # The host verified the hub's ticket: it knows the player by their Telegram name.
+        expect(page.locator("#hello")).to_have_text(
+            f"Hello, Anya! Welcome to room {code}: you have seat 1."
+        )
         expect(page.locator("#status")).to_have_text(f"Connected to room {code}.")
         expect(page.locator("#title")).to_have_text(f"Room {code}")
         assert page.url.startswith(f"{miniapp_url}?hub=")
@@ -120,11 +124,72 @@ class TestJoinInBrowser:
         assert avatar.get_attribute("src").startswith(
             f"{live_server.url}/api/users/{PLAYER['id']}/avatar.jpg?v="
         )
-        host.wait_for(rf"a player joined room {code} \(1 connected\)")
+        host.wait_for(r"Anya \(Telegram user 4242\) takes seat 1")
         # No script error, and nothing failed but Telegram's script (blocked: no Telegram here).
         assert [line for line in page_log if line.startswith(("uncaught", "request failed"))] == [
             "request failed: https://telegram.org/js/telegram-web-app.js (net::ERR_FAILED)"
         ]
+
+    def test_a_dropped_player_is_back_in_their_seat_without_a_tap(
+        self, page, page_log, host, fake_telegram
+    ):
+        code, join_url = host.wait_until_open()
+        # The page's sockets reach the host through the browser's own relay, which the test
+        # cuts at both ends, as a restarting tunnel would.
+        relayed = []
+        page.route_web_socket(
+            re.compile(r"^ws://127\.0\.0\.1:"),
+            lambda socket: relayed.append((socket, socket.connect_to_server())),
+        )
+        page.goto(f"{join_url}#{telegram_launch_fragment(fake_telegram.token)}")
+        expect(page.locator("#hello")).to_have_text(
+            f"Hello, Anya! Welcome to room {code}: you have seat 1."
+        )
+
+        to_page, to_host = relayed[0]
+        to_host.close()
+        to_page.close(code=1001, reason="tunnel restarting")
+
+        # Looked up again (a fresh ticket), connected again, and known again.
+        expect(page.locator("#hello")).to_have_text(
+            f"Welcome back, Anya! Room {code} kept seat 1 for you.", timeout=10_000
+        )
+        expect(page.locator("#status")).to_have_text(f"Connected to room {code}.")
+        assert len(relayed) == 2
+        host.wait_for(r"Anya \(Telegram user 4242\) is back in seat 1")
+        assert "seat 2" not in host.output()
+        assert [line for line in page_log if line.startswith("uncaught")] == []
+
+    def test_the_player_is_told_when_the_host_refuses_players_without_a_ticket(
+        self, page, open_room
+    ):
+        host, _ = open_room("--require-ticket")
+        code, join_url = host.wait_until_open()
+
+        page.goto(join_url)  # a plain browser: no init data, so no ticket
+
+        expect(page.locator("#status")).to_have_text(
+            f"The host of room {code} did not let you in: "
+            "this room lets in only players from Telegram.",
+            timeout=20_000,  # the host waits 10 s for a ticket before it gives up
+        )
+        expect(page.locator("#status")).to_have_class("error")
+        expect(page.locator("#hello")).to_be_hidden()
+
+    def test_opened_without_a_code_it_offers_the_last_room_joined(
+        self, page, host, live_server, miniapp_url
+    ):
+        code, join_url = host.wait_until_open()
+        page.goto(join_url)
+        expect(page.locator("#hello")).to_have_text(f"Hello from room {code}!")
+
+        page.goto(app_url_of(miniapp_url, live_server.url))
+
+        expect(page.locator("#status")).to_have_text(
+            "No room code. Open this app with the bot's join button."
+        )
+        page.get_by_role("link", name=f"Back to room {code}").click()
+        expect(page.locator("#hello")).to_have_text(f"Hello from room {code}!")
 
     def test_in_a_plain_browser_the_user_parameter_names_the_player(
         self, page, host, live_server, miniapp_url, fake_telegram
