@@ -33,6 +33,8 @@ AVATAR_SHOWN = "img => img.complete && img.naturalWidth > 0 && !img.hidden"
 # and how long it waits at most (OFFLINE_GIVE_UP_MS).
 OFFLINE_RETRY_MS = 3000
 OFFLINE_GIVE_UP_MS = 5 * 60 * 1000
+# Its waits before each try to reconnect after a drop (RECONNECT_DELAYS_MS).
+RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15000]
 
 
 def telegram_launch_fragment(bot_token: str) -> str:
@@ -141,6 +143,13 @@ class TestJoinInBrowser:
             re.compile(r"^ws://127\.0\.0\.1:"),
             lambda socket: relayed.append((socket, socket.connect_to_server())),
         )
+        lookups = []
+
+        def count_lookups(request):
+            if request.method == "GET" and f"/api/rooms/{code}" in request.url:
+                lookups.append(request.url)
+
+        page.on("request", count_lookups)
         page.goto(f"{join_url}#{telegram_launch_fragment(fake_telegram.token)}")
         expect(page.locator("#hello")).to_have_text(
             f"Hello, Anya! Welcome to room {code}: you have seat 1."
@@ -156,9 +165,58 @@ class TestJoinInBrowser:
         )
         expect(page.locator("#status")).to_have_text(f"Connected to room {code}.")
         assert len(relayed) == 2
+        assert len(lookups) == 2  # each socket with a ticket of its own
         host.wait_for(r"Anya \(Telegram user 4242\) is back in seat 1")
         assert "seat 2" not in host.output()
         assert [line for line in page_log if line.startswith("uncaught")] == []
+
+    def test_after_a_drop_it_tries_a_few_times_then_says_the_host_stays_away(
+        self, page, host, fake_telegram
+    ):
+        code, join_url = host.wait_until_open()
+        relayed = []
+        cut = False
+
+        def relay(socket):
+            if cut:
+                socket.close()  # the tunnel is down: nothing gets through to the host
+            else:
+                relayed.append((socket, socket.connect_to_server()))
+
+        page.route_web_socket(re.compile(r"^ws://127\.0\.0\.1:"), relay)
+        lookups = []
+
+        def count_lookups(request):
+            if request.method == "GET" and f"/api/rooms/{code}" in request.url:
+                lookups.append(request.url)
+
+        page.on("request", count_lookups)
+        # The page's timers run on a clock the test moves on.
+        page.clock.install()
+        page.goto(f"{join_url}#{telegram_launch_fragment(fake_telegram.token)}")
+        expect(page.locator("#hello")).to_have_text(
+            f"Hello, Anya! Welcome to room {code}: you have seat 1."
+        )
+
+        cut = True
+        to_page, to_host = relayed[0]
+        to_host.close()
+        to_page.close(code=1001, reason="tunnel down")
+        expect(page.locator("#status")).to_have_text(
+            f"Lost the connection to room {code}. Reconnecting…"
+        )
+        # Well past the six waits (30.5 s), in steps, with real time between them for the
+        # page's lookups.
+        for _ in range(45):
+            page.clock.run_for(1000)
+            page.wait_for_timeout(50)
+
+        expect(page.locator("#status")).to_have_text(
+            f"Lost the connection to the host of room {code}. Is the Host App still running?"
+        )
+        expect(page.locator("#status")).to_have_class("error")
+        assert len(lookups) == 1 + len(RECONNECT_DELAYS_MS)
+        assert len(relayed) == 1
 
     def test_the_player_is_told_when_the_host_refuses_players_without_a_ticket(
         self, page, open_room
