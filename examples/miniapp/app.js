@@ -286,7 +286,9 @@ async function roomToJoin({ rejoining = false } = {}) {
     }
     // (A hub older than host_online says nothing of its host: try the host.)
     if (room && room.host_online !== false) {
-      if (room.full) {
+      // With a ticket the host may be keeping a seat for this player (whose old socket,
+      // counted in `full`, lingers): the host says whether there is room for them.
+      if (room.full && !room.ticket) {
         showRoomFull();
         return null;
       }

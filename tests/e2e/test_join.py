@@ -218,6 +218,30 @@ class TestJoinInBrowser:
         assert len(lookups) == 1 + len(RECONNECT_DELAYS_MS)
         assert len(relayed) == 1
 
+    def test_a_player_in_a_full_room_who_opens_it_again_keeps_their_seat(
+        self, page, open_room, live_server, fake_telegram
+    ):
+        host, _ = open_room("--max-players", "1")
+        code, join_url = host.wait_until_open()
+        launch = f"{join_url}#{telegram_launch_fragment(fake_telegram.token)}"
+        page.goto(launch)
+        expect(page.locator("#hello")).to_have_text(
+            f"Hello, Anya! Welcome to room {code}: you have seat 1."
+        )
+        wait_until_the_hub_says(live_server.url, code, "full", True)
+
+        # Anya opens the room again elsewhere (her old socket is still open, and counted).
+        again = page.context.new_page()
+        again.route(re.compile(r"^https://telegram\.org/"), lambda route: route.abort())
+        again.goto(launch)
+
+        expect(again.locator("#hello")).to_have_text(
+            f"Welcome back, Anya! Room {code} kept seat 1 for you."
+        )
+        expect(page.locator("#status")).to_have_text(f"You are in room {code} in another window.")
+        expect(page.locator("#hello")).to_be_hidden()
+        assert "turned away" not in host.output()
+
     def test_the_player_is_told_when_the_host_refuses_players_without_a_ticket(
         self, page, open_room
     ):
