@@ -4,7 +4,9 @@
 It serves a WebSocket on this PC, opens a room on the hub, and keeps the hub told: a heartbeat
 every 15 s with how many players are connected (and within a second of a change), its new
 public URL as soon as the tunnel's changes, and a close when you stop it with Ctrl-C. It greets
-every player who connects. Needs Python 3.11+ and `websockets`:
+every player who connects: by their Telegram name when the Mini App's first message is a ticket
+the hub signed with the room's token, and then keeps their seat for them if they drop and come
+back. Needs Python 3.11+, `websockets` and `PyJWT`:
 
     pip install -r examples/requirements.txt
     cloudflared tunnel --url http://127.0.0.1:8765 2> cloudflared.log &
@@ -21,6 +23,7 @@ docs/host-app.md in the hub explains each step.
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -32,7 +35,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import jwt
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 
 log = logging.getLogger("host")
@@ -46,6 +51,21 @@ REQUEST_TIMEOUT = 60.0
 CLOSE_TIMEOUT = 10.0
 # Why a player's socket is closed at once: the close frame's reason, which the Mini App reads.
 ROOM_FULL_REASON = "room full"
+SEAT_TAKEN_REASON = "seat taken over"
+# Closed with code 1008 and one of these, after an {"type": "error"} message that says why.
+TICKET_REFUSED_REASON = "ticket refused"
+TICKET_REQUIRED_REASON = "ticket required"
+# How long a new socket's first message is waited for, in case it is a ticket: a Mini App sends
+# it as soon as the socket opens, so a player without one waits this long for the hello.
+# With --require-ticket there is no hello without one, and a slow phone gets longer.
+TICKET_WAIT_SECONDS = 2.0
+REQUIRED_TICKET_WAIT_SECONDS = 10.0
+# Tickets are signed with HS256 only: a ticket naming any other algorithm (`none`, or RS256
+# with the token passed off as a public key) is refused. The leeway forgives a PC's clock
+# that is a little off the hub's.
+TICKET_ALGORITHMS = ["HS256"]
+TICKET_LEEWAY_SECONDS = 30
+TICKET_CLAIMS = ["room", "sub", "name", "iat", "exp"]
 
 
 class HubRefused(Exception):
@@ -132,6 +152,56 @@ class Hub:
             raise HubUnreachable(f"{method} {path}: the answer is not JSON") from None
 
 
+class TicketRefused(Exception):
+    """A ticket this room does not accept; the message says why, to the player."""
+
+
+def ticket_claims(ticket: str, *, token: str | None, code: str | None) -> dict:
+    """The claims of a ticket the hub signed with this room's token for this room."""
+    if token is None:
+        raise TicketRefused("this room is not open yet: try again in a moment")
+    try:
+        claims = jwt.decode(
+            ticket,
+            token.encode(),
+            algorithms=TICKET_ALGORITHMS,
+            leeway=TICKET_LEEWAY_SECONDS,
+            options={"require": TICKET_CLAIMS},
+        )
+    except jwt.ExpiredSignatureError:
+        raise TicketRefused("your ticket has expired: open the room again") from None
+    except jwt.InvalidTokenError:
+        raise TicketRefused("your ticket is not valid for this room") from None
+    if claims["room"] != code:
+        raise TicketRefused(f"your ticket is for room {claims['room']}, not {code}")
+    if not isinstance(claims["sub"], str) or not isinstance(claims["name"], str):
+        raise TicketRefused("your ticket is not valid for this room")
+    return claims
+
+
+def ticket_in(message: str | bytes | None) -> str | None:
+    """The ticket a {"type": "ticket", "ticket": "<jwt>"} message carries, or None."""
+    try:
+        parsed = json.loads(message) if message is not None else None
+    except ValueError:
+        return None
+    if isinstance(parsed, dict) and parsed.get("type") == "ticket":
+        ticket = parsed.get("ticket")
+        return ticket if isinstance(ticket, str) else ""
+    return None
+
+
+@dataclasses.dataclass
+class Seat:
+    """A Telegram user's place in the room, kept by their `sub` while they are away: a game
+    keeps their score here."""
+
+    number: int
+    name: str
+    score: int = 0
+    connection: ServerConnection | None = None
+
+
 def _room(token: str) -> dict:
     return {"X-Room-Token": token}
 
@@ -205,6 +275,7 @@ class Room:
         app_url: str,
         max_players: int | None,
         token_file: TokenFile | None,
+        require_ticket: bool = False,
     ):
         self.hub = hub
         self.code = code
@@ -217,6 +288,10 @@ class Room:
         self.ws_url: str | None = None
         self.reported_players: int | None = None
         self.players: set[ServerConnection] = set()
+        # Players who came with a ticket, by its `sub`: their seat outlives their socket.
+        self.require_ticket = require_ticket
+        self.seats: dict[str, Seat] = {}
+        self.closing: set[asyncio.Task] = set()  # the sockets of seats taken over
 
     def status(self) -> dict:
         """What the hub is told of the room with every registration and heartbeat."""
@@ -326,20 +401,105 @@ class Room:
 
     async def greet(self, player: ServerConnection) -> None:
         """One player's connection, from hello to goodbye. Your game starts here."""
-        if self.max_players is not None and len(self.players) >= self.max_players:
-            log.info("a player was turned away: room %s is full", self.code)
-            await player.close(CloseCode.TRY_AGAIN_LATER, ROOM_FULL_REASON)
-            return
-        self.players.add(player)
-        log.info("a player joined room %s (%d connected)", self.code, len(self.players))
+        with contextlib.suppress(ConnectionClosed):  # the player left: nothing more to do
+            first = await self._first_message(player)
+            ticket = ticket_in(first)
+            if ticket is None and self.require_ticket:
+                await self._refuse(
+                    player, "this room lets in only players from Telegram", TICKET_REQUIRED_REASON
+                )
+                return
+            seat = None
+            if ticket is not None:
+                try:
+                    claims = ticket_claims(ticket, token=self.token, code=self.code)
+                except TicketRefused as refusal:
+                    await self._refuse(player, str(refusal), TICKET_REFUSED_REASON)
+                    return
+                first = None  # the ticket was said, not a word of the game
+                seat = self.seats.get(claims["sub"])
+            # A player back while their old socket lingers takes its place, not another one.
+            if self._full() and (seat is None or seat.connection is None):
+                log.info("a player was turned away: room %s is full", self.code)
+                await player.close(CloseCode.TRY_AGAIN_LATER, ROOM_FULL_REASON)
+                return
+            self.players.add(player)
+            try:
+                log.info("a player joined room %s (%d connected)", self.code, len(self.players))
+                if ticket is None:
+                    text = f"Hello from room {self.code}!"
+                    await player.send(
+                        json.dumps({"type": "hello", "room": self.code, "text": text})
+                    )
+                else:
+                    seat = await self._seat(player, claims)
+                if first is not None:
+                    log.info("a player says: %.200s", first)
+                async for message in player:
+                    log.info("a player says: %.200s", message)
+            finally:
+                self.players.discard(player)
+                if seat is not None and seat.connection is player:
+                    seat.connection = None
+                log.info("a player left room %s (%d connected)", self.code, len(self.players))
+
+    async def _first_message(self, player: ServerConnection) -> str | bytes | None:
+        """The socket's first message, if it comes soon: a Mini App's ticket, if it has one."""
+        wait = REQUIRED_TICKET_WAIT_SECONDS if self.require_ticket else TICKET_WAIT_SECONDS
         try:
-            hello = {"type": "hello", "room": self.code, "text": f"Hello from room {self.code}!"}
-            await player.send(json.dumps(hello))
-            async for message in player:
-                log.info("a player says: %.200s", message)
-        finally:
-            self.players.discard(player)
-            log.info("a player left room %s (%d connected)", self.code, len(self.players))
+            return await asyncio.wait_for(player.recv(), wait)
+        except TimeoutError:
+            return None
+
+    def _full(self) -> bool:
+        return self.max_players is not None and len(self.players) >= self.max_players
+
+    async def _seat(self, player: ServerConnection, claims: dict) -> Seat:
+        """Seats the ticket's player, in the seat they had if they were here before, and
+        greets them by the name Telegram gave the hub."""
+        seat = self.seats.get(claims["sub"])
+        back = seat is not None
+        if seat is None:
+            seat = Seat(number=len(self.seats) + 1, name=claims["name"])
+            self.seats[claims["sub"]] = seat
+        seat.name = claims["name"]
+        replaced, seat.connection = seat.connection, player
+        if replaced is not None:
+            # Their other window, or a socket dead on a locked phone, whose close may wait
+            # for an answer that never comes: closed meanwhile, not before the hello.
+            closing = asyncio.create_task(
+                replaced.close(CloseCode.POLICY_VIOLATION, SEAT_TAKEN_REASON)
+            )
+            self.closing.add(closing)
+            closing.add_done_callback(self.closing.discard)
+        log.info(
+            "%s (Telegram user %s) %s seat %d",
+            seat.name,
+            claims["sub"],
+            "is back in" if back else "takes",
+            seat.number,
+        )
+        if back:
+            text = f"Welcome back, {seat.name}! Room {self.code} kept seat {seat.number} for you."
+        else:
+            text = f"Hello, {seat.name}! Welcome to room {self.code}: you have seat {seat.number}."
+        hello = {
+            "type": "hello",
+            "room": self.code,
+            "text": text,
+            "name": seat.name,
+            "seat": seat.number,
+            "score": seat.score,
+            "back": back,
+        }
+        await player.send(json.dumps(hello))
+        return seat
+
+    async def _refuse(self, player: ServerConnection, why: str, reason: str) -> None:
+        """Tells the player why they are not let in, and closes their socket (1008)."""
+        log.info("a player was refused: %s", why)
+        await player.send(json.dumps({"type": "error", "text": why}))
+        await player.close(CloseCode.POLICY_VIOLATION, reason)
 
 
 class Backoff:
@@ -426,6 +586,7 @@ async def host(args: argparse.Namespace) -> None:
         app_url=args.app_url,
         max_players=args.max_players,
         token_file=token_file,
+        require_ticket=args.require_ticket,
     )
     # SIGTERM (e.g. from a process manager) stops the host like Ctrl-C does.
     # (Windows has no such handlers; Ctrl-C works there all the same.)
@@ -515,6 +676,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=Path,
         help="keep the room's code and token in this file (mode 600) and take the room back "
         "with them after a restart (default: in memory only; a restart opens a new room)",
+    )
+    parser.add_argument(
+        "--require-ticket",
+        action="store_true",
+        help="let in only players whose Mini App sends a ticket the hub signed for this room, "
+        "which it does for players who came through Telegram (default: players without one "
+        "are let in too, without a name or a seat)",
     )
     # Before heartbeats the room was kept live by registering it again every --refresh
     # seconds; old command lines still start.

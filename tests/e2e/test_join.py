@@ -3,11 +3,12 @@ of its own, examples/miniapp/ on a third origin, Telegram faked on loopback.
 
 The browser opens the hub's /join/<code> link, as the bot's button does, follows the redirect to
 the Mini App, which looks the room up on the hub (cross-origin), connects to the host's socket,
-and shows the host's hello and the player's photo; or waits while the host is offline, or says
-the room is full.
+hands it the hub's ticket and shows the host's hello and the player's photo; or waits while the
+host is offline, or says the room is full; and reconnects after a drop.
 """
 
 import json
+import re
 import signal
 import time
 from urllib.parse import urlencode
@@ -32,6 +33,8 @@ AVATAR_SHOWN = "img => img.complete && img.naturalWidth > 0 && !img.hidden"
 # and how long it waits at most (OFFLINE_GIVE_UP_MS).
 OFFLINE_RETRY_MS = 3000
 OFFLINE_GIVE_UP_MS = 5 * 60 * 1000
+# Its waits before each try to reconnect after a drop (RECONNECT_DELAYS_MS).
+RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15000]
 
 
 def telegram_launch_fragment(bot_token: str) -> str:
@@ -108,7 +111,10 @@ class TestJoinInBrowser:
 
         page.goto(f"{join_url}#{telegram_launch_fragment(fake_telegram.token)}")
 
-        expect(page.locator("#hello")).to_have_text(f"Hello from room {code}!")
+        # The host verified the hub's ticket: it knows the player by their Telegram name.
+        expect(page.locator("#hello")).to_have_text(
+            f"Hello, Anya! Welcome to room {code}: you have seat 1."
+        )
         expect(page.locator("#status")).to_have_text(f"Connected to room {code}.")
         expect(page.locator("#title")).to_have_text(f"Room {code}")
         assert page.url.startswith(f"{miniapp_url}?hub=")
@@ -120,11 +126,152 @@ class TestJoinInBrowser:
         assert avatar.get_attribute("src").startswith(
             f"{live_server.url}/api/users/{PLAYER['id']}/avatar.jpg?v="
         )
-        host.wait_for(rf"a player joined room {code} \(1 connected\)")
+        host.wait_for(r"Anya \(Telegram user 4242\) takes seat 1")
         # No script error, and nothing failed but Telegram's script (blocked: no Telegram here).
         assert [line for line in page_log if line.startswith(("uncaught", "request failed"))] == [
             "request failed: https://telegram.org/js/telegram-web-app.js (net::ERR_FAILED)"
         ]
+
+    def test_a_dropped_player_is_back_in_their_seat_without_a_tap(
+        self, page, page_log, host, fake_telegram
+    ):
+        code, join_url = host.wait_until_open()
+        # The page's sockets reach the host through the browser's own relay, which the test
+        # cuts at both ends, as a restarting tunnel would.
+        relayed = []
+        page.route_web_socket(
+            re.compile(r"^ws://127\.0\.0\.1:"),
+            lambda socket: relayed.append((socket, socket.connect_to_server())),
+        )
+        lookups = []
+
+        def count_lookups(request):
+            if request.method == "GET" and f"/api/rooms/{code}" in request.url:
+                lookups.append(request.url)
+
+        page.on("request", count_lookups)
+        page.goto(f"{join_url}#{telegram_launch_fragment(fake_telegram.token)}")
+        expect(page.locator("#hello")).to_have_text(
+            f"Hello, Anya! Welcome to room {code}: you have seat 1."
+        )
+
+        to_page, to_host = relayed[0]
+        to_host.close()
+        to_page.close(code=1001, reason="tunnel restarting")
+
+        # Looked up again (a fresh ticket), connected again, and known again.
+        expect(page.locator("#hello")).to_have_text(
+            f"Welcome back, Anya! Room {code} kept seat 1 for you.", timeout=10_000
+        )
+        expect(page.locator("#status")).to_have_text(f"Connected to room {code}.")
+        assert len(relayed) == 2
+        assert len(lookups) == 2  # each socket with a ticket of its own
+        host.wait_for(r"Anya \(Telegram user 4242\) is back in seat 1")
+        assert "seat 2" not in host.output()
+        assert [line for line in page_log if line.startswith("uncaught")] == []
+
+    def test_after_a_drop_it_tries_a_few_times_then_says_the_host_stays_away(
+        self, page, host, fake_telegram
+    ):
+        code, join_url = host.wait_until_open()
+        relayed = []
+        cut = False
+
+        def relay(socket):
+            if cut:
+                socket.close()  # the tunnel is down: nothing gets through to the host
+            else:
+                relayed.append((socket, socket.connect_to_server()))
+
+        page.route_web_socket(re.compile(r"^ws://127\.0\.0\.1:"), relay)
+        lookups = []
+
+        def count_lookups(request):
+            if request.method == "GET" and f"/api/rooms/{code}" in request.url:
+                lookups.append(request.url)
+
+        page.on("request", count_lookups)
+        # The page's timers run on a clock the test moves on.
+        page.clock.install()
+        page.goto(f"{join_url}#{telegram_launch_fragment(fake_telegram.token)}")
+        expect(page.locator("#hello")).to_have_text(
+            f"Hello, Anya! Welcome to room {code}: you have seat 1."
+        )
+
+        cut = True
+        to_page, to_host = relayed[0]
+        to_host.close()
+        to_page.close(code=1001, reason="tunnel down")
+        expect(page.locator("#status")).to_have_text(
+            f"Lost the connection to room {code}. Reconnecting…"
+        )
+        # Well past the six waits (30.5 s), in steps, with real time between them for the
+        # page's lookups.
+        for _ in range(45):
+            page.clock.run_for(1000)
+            page.wait_for_timeout(50)
+
+        expect(page.locator("#status")).to_have_text(
+            f"Lost the connection to the host of room {code}. Is the Host App still running?"
+        )
+        expect(page.locator("#status")).to_have_class("error")
+        assert len(lookups) == 1 + len(RECONNECT_DELAYS_MS)
+        assert len(relayed) == 1
+
+    def test_a_player_in_a_full_room_who_opens_it_again_keeps_their_seat(
+        self, page, open_room, live_server, fake_telegram
+    ):
+        host, _ = open_room("--max-players", "1")
+        code, join_url = host.wait_until_open()
+        launch = f"{join_url}#{telegram_launch_fragment(fake_telegram.token)}"
+        page.goto(launch)
+        expect(page.locator("#hello")).to_have_text(
+            f"Hello, Anya! Welcome to room {code}: you have seat 1."
+        )
+        wait_until_the_hub_says(live_server.url, code, "full", True)
+
+        # Anya opens the room again elsewhere (her old socket is still open, and counted).
+        again = page.context.new_page()
+        again.route(re.compile(r"^https://telegram\.org/"), lambda route: route.abort())
+        again.goto(launch)
+
+        expect(again.locator("#hello")).to_have_text(
+            f"Welcome back, Anya! Room {code} kept seat 1 for you."
+        )
+        expect(page.locator("#status")).to_have_text(f"You are in room {code} in another window.")
+        expect(page.locator("#hello")).to_be_hidden()
+        assert "turned away" not in host.output()
+
+    def test_the_player_is_told_when_the_host_refuses_players_without_a_ticket(
+        self, page, open_room
+    ):
+        host, _ = open_room("--require-ticket")
+        code, join_url = host.wait_until_open()
+
+        page.goto(join_url)  # a plain browser: no init data, so no ticket
+
+        expect(page.locator("#status")).to_have_text(
+            f"The host of room {code} did not let you in: "
+            "this room lets in only players from Telegram.",
+            timeout=20_000,  # the host waits 10 s for a ticket before it gives up
+        )
+        expect(page.locator("#status")).to_have_class("error")
+        expect(page.locator("#hello")).to_be_hidden()
+
+    def test_opened_without_a_code_it_offers_the_last_room_joined(
+        self, page, host, live_server, miniapp_url
+    ):
+        code, join_url = host.wait_until_open()
+        page.goto(join_url)
+        expect(page.locator("#hello")).to_have_text(f"Hello from room {code}!")
+
+        page.goto(app_url_of(miniapp_url, live_server.url))
+
+        expect(page.locator("#status")).to_have_text(
+            "No room code. Open this app with the bot's join button."
+        )
+        page.get_by_role("link", name=f"Back to room {code}").click()
+        expect(page.locator("#hello")).to_have_text(f"Hello from room {code}!")
 
     def test_in_a_plain_browser_the_user_parameter_names_the_player(
         self, page, host, live_server, miniapp_url, fake_telegram

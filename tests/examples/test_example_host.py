@@ -11,6 +11,7 @@ import signal
 import stat
 import time
 
+import jwt
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -19,8 +20,10 @@ from websockets.sync.client import connect as connect_and_wait
 from rooms import services
 from rooms.models import Room
 from rooms.tokens import room_token
+from tests.support.fake_telegram import TOKEN
 from tests.support.host_process import HostApp
 from tests.support.hub_proxy import HubProxy
+from tests.support.initdata import signed
 from tests.support.servers import free_port, http
 
 # Starts processes or servers of its own: left out of `make test-fast`.
@@ -30,6 +33,9 @@ APP_URL = "https://miniapp.example/"
 REGISTER = "/api/host/rooms/register"
 # A heartbeat this often keeps the tests short; the host ticks at most once a second.
 QUICK_BEAT = "0.3"
+# Two players from Telegram.
+ANYA = {"id": 4242, "first_name": "Anya", "username": "anya", "language_code": "en"}
+BORIS = {"id": 5151, "first_name": "Boris", "last_name": "Ivanov", "language_code": "ru"}
 
 
 def hello_from(ws_url: str) -> dict:
@@ -49,6 +55,42 @@ def a_player(ws_url: str):
     with connect_and_wait(ws_url, open_timeout=5) as player:
         assert json.loads(player.recv(timeout=5))["type"] == "hello"
         yield player
+
+
+def ticket_from_the_hub(hub_url: str, code: str, user: dict) -> str:
+    """The ticket the hub hands `user`'s Mini App with its lookup of room `code`."""
+    init_data = signed(TOKEN, user=json.dumps(user, separators=(",", ":")))
+    status, _, body = http("GET", f"{hub_url}/api/rooms/{code}", Authorization=f"tma {init_data}")
+    assert status == 200, body
+    return json.loads(body)["ticket"]
+
+
+def ticket_signed(key: str, **claims) -> str:
+    """A ticket made here, not by the hub: with `key`, for ANYA unless `claims` say otherwise."""
+    now = int(time.time())
+    claims = {"sub": str(ANYA["id"]), "name": "Anya", "iat": now, "exp": now + 300, **claims}
+    return jwt.encode(claims, key.encode(), algorithm="HS256")
+
+
+@contextlib.contextmanager
+def a_player_with(ws_url: str, ticket: str):
+    """A player who hands the host `ticket` as their first message; yields the socket and the
+    host's hello."""
+    with connect_and_wait(ws_url, open_timeout=5) as player:
+        player.send(json.dumps({"type": "ticket", "ticket": ticket}))
+        yield player, json.loads(player.recv(timeout=5))
+
+
+def refusal_of(ws_url: str, ticket: str | None) -> tuple[dict, int, str]:
+    """What the host says to a player with `ticket` (or none) it does not let in: its message,
+    and the close frame's code and reason."""
+    with connect_and_wait(ws_url, open_timeout=5) as player:
+        if ticket is not None:
+            player.send(json.dumps({"type": "ticket", "ticket": ticket}))
+        message = json.loads(player.recv(timeout=15))
+        with pytest.raises(ConnectionClosed) as closed:
+            player.recv(timeout=5)
+    return message, closed.value.rcvd.code, closed.value.rcvd.reason
 
 
 def room_on_the_hub(hub_url: str, code: str) -> tuple[int, dict]:
@@ -410,6 +452,153 @@ class TestExampleHost:
         assert (
             "the hub refused the room: POST /api/host/rooms/register: 403 invalid host secret"
         ) in host.output()
+
+
+@pytest.mark.django_db(transaction=True)
+class TestExampleHostTickets:
+    """Players who came through Telegram hand the host the hub's ticket, which it verifies with
+    the room's token: it greets them by name and keeps their seat for them."""
+
+    @pytest.fixture(autouse=True)
+    def _bot_token(self, settings):
+        settings.BOT_TOKEN = TOKEN  # the hub checks the players' init data with it
+
+    def test_a_player_with_a_ticket_is_greeted_by_their_telegram_name(
+        self, live_server, start_host
+    ):
+        port = free_port()
+        host = start_host("--port", str(port))
+        code, _ = host.wait_until_open()
+        ticket = ticket_from_the_hub(live_server.url, code, ANYA)
+
+        with a_player_with(f"ws://127.0.0.1:{port}/", ticket) as (_, hello):
+            assert hello == {
+                "type": "hello",
+                "room": code,
+                "text": f"Hello, Anya! Welcome to room {code}: you have seat 1.",
+                "name": "Anya",
+                "seat": 1,
+                "score": 0,
+                "back": False,
+            }
+            host.wait_for(r"Anya \(Telegram user 4242\) takes seat 1")
+            host.wait_for(rf"a player joined room {code} \(1 connected\)")
+
+    def test_a_player_who_drops_and_comes_back_gets_their_seat_back(self, live_server, start_host):
+        port = free_port()
+        ws_url = f"ws://127.0.0.1:{port}/"
+        host = start_host("--port", str(port))
+        code, _ = host.wait_until_open()
+
+        anya = ticket_from_the_hub(live_server.url, code, ANYA)
+        boris = ticket_from_the_hub(live_server.url, code, BORIS)
+        with a_player_with(ws_url, anya) as (_, first), a_player_with(ws_url, boris) as (_, other):
+            assert (other["name"], other["seat"]) == ("Boris Ivanov", 2)
+        host.wait_for(rf"a player left room {code} \(0 connected\)")
+        # Anya comes back with a fresh ticket: the same Telegram user, not a new player.
+        again = ticket_from_the_hub(live_server.url, code, ANYA)
+        with a_player_with(ws_url, again) as (_, back):
+            pass
+
+        assert first["seat"] == back["seat"] == 1
+        assert back == {
+            **first,
+            "text": f"Welcome back, Anya! Room {code} kept seat 1 for you.",
+            "back": True,
+        }
+        host.wait_for(r"Anya \(Telegram user 4242\) is back in seat 1")
+
+    def test_a_player_back_while_their_old_socket_lingers_takes_its_place(
+        self, live_server, start_host
+    ):
+        # A locked phone's socket may not have closed yet when its player comes back.
+        port = free_port()
+        ws_url = f"ws://127.0.0.1:{port}/"
+        host = start_host("--port", str(port), "--max-players", "1")
+        code, _ = host.wait_until_open()
+
+        with a_player_with(ws_url, ticket_from_the_hub(live_server.url, code, ANYA)) as (old, _):
+            again = ticket_from_the_hub(live_server.url, code, ANYA)
+            with a_player_with(ws_url, again) as (_, back):
+                with pytest.raises(ConnectionClosed) as closed:
+                    old.recv(timeout=5)
+                assert (back["seat"], back["back"]) == (1, True)  # though the room is full
+                assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+                    1008,
+                    "seat taken over",
+                )
+                host.wait_for(rf"a player left room {code} \(1 connected\)")
+        assert "turned away" not in host.output()
+
+    @pytest.mark.parametrize(
+        ("forge", "error"),
+        [
+            (
+                lambda code, token: ticket_signed(
+                    "a-key-that-is-not-the-room-token-0123", room=code
+                ),
+                "not valid",
+            ),
+            (
+                lambda code, token: ticket_signed(
+                    token, room=code, iat=1, exp=int(time.time()) - 60
+                ),
+                "your ticket has expired: open the room again",
+            ),
+            (lambda code, token: ticket_signed(token, room="ELSEWHERE"), "is for room ELSEWHERE"),
+            (
+                lambda code, token: jwt.encode(
+                    {"room": code, "sub": "1", "name": "Eve"}, None, "none"
+                ),
+                "not valid",
+            ),
+        ],
+        ids=["forged", "expired", "for-another-room", "unsigned"],
+    )
+    def test_a_ticket_it_cannot_verify_is_refused_with_a_reason(self, start_host, forge, error):
+        port = free_port()
+        host = start_host("--port", str(port))
+        code, _ = host.wait_until_open()
+
+        message, close_code, reason = refusal_of(
+            f"ws://127.0.0.1:{port}/", forge(code, token_of(code))
+        )
+
+        assert message["type"] == "error"
+        assert error in message["text"]
+        assert (close_code, reason) == (1008, "ticket refused")
+        host.wait_for(f"a player was refused: {message['text']}")
+        assert "a player joined" not in host.output()
+
+    def test_a_tampered_ticket_from_the_hub_is_refused(self, live_server, start_host):
+        port = free_port()
+        host = start_host("--port", str(port))
+        code, _ = host.wait_until_open()
+        header, _, signature = ticket_from_the_hub(live_server.url, code, ANYA).split(".")
+        claims = jwt.utils.base64url_encode(json.dumps({"room": code, "sub": "1"}).encode())
+
+        message, close_code, _ = refusal_of(
+            f"ws://127.0.0.1:{port}/", f"{header}.{claims.decode()}.{signature}"
+        )
+
+        assert message == {"type": "error", "text": "your ticket is not valid for this room"}
+        assert close_code == 1008
+
+    def test_with_require_ticket_a_player_without_one_is_refused(self, live_server, start_host):
+        port = free_port()
+        ws_url = f"ws://127.0.0.1:{port}/"
+        host = start_host("--port", str(port), "--require-ticket")
+        code, _ = host.wait_until_open()
+
+        # An older Mini App, or a socket opened by hand: it sends nothing.
+        assert refusal_of(ws_url, None) == (
+            {"type": "error", "text": "this room lets in only players from Telegram"},
+            1008,
+            "ticket required",
+        )
+        with a_player_with(ws_url, ticket_from_the_hub(live_server.url, code, ANYA)) as (_, hello):
+            assert hello["name"] == "Anya"
+        assert "a player joined room" in host.output()
 
 
 def cloudflared_banner(words: str) -> str:
