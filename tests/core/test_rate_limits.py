@@ -224,6 +224,17 @@ class TestHostAuthLimit:
 
         assert register({"room_code": "ABCD"}, **OTHER).status_code == 201
 
+    def test_requests_without_a_secret_never_count(self, api, register, clock, tight_limits):
+        # A browser's GETs and preflights, say, sent from the host's own address.
+        body = {"ws_url": "wss://a.example/ws", "app_url": "https://mini.app"}
+        missing = [
+            api.post("/api/host/rooms/register", body, **PLAYER).status_code for _ in range(10)
+        ]
+        missing += [api.options("/api/host/rooms", **PLAYER).status_code for _ in range(10)]
+
+        assert missing == [403] * 20
+        assert register({"room_code": "ABCD"}, **PLAYER).status_code == 201
+
     def test_the_default_allows_10_failures_a_minute(self, api, clock):
         answers = [guess(api, f"guess-{n}") for n in range(11)]
 
