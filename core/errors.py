@@ -3,8 +3,9 @@
 - `ApplicationError` is what the hub's own rules raise (services, mostly): it carries what the
   client is told, an HTTP status and, where waiting helps, Retry-After. No view catches one.
 - `exception_handler`, DRF's EXCEPTION_HANDLER, turns it and DRF's own errors into the shape.
-- Django's 400/403/404/500 pages are replaced by the JSON views below (spirtuoz/urls.py), so
-  no client ever gets HTML from the API.
+- Django's 400/403/404/500 pages and its CSRF refusal are replaced by the JSON views below
+  (spirtuoz/urls.py, CSRF_FAILURE_VIEW), and core.middleware.JsonMethodNotAllowed gives every
+  405 the shape, so no client ever gets HTML for an error.
 - A store the hub depends on that cannot be reached (the database, a Redis cache) is no bug in
   the hub, and it ends once the store is back: `outage_message` names it, and
   `core.middleware.OutageMiddleware` answers 503 for it, in any view.
@@ -104,6 +105,11 @@ def permission_denied(request, exception=None):
 
 def not_found(request, exception=None):
     return error("not found", HTTPStatus.NOT_FOUND)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: Django's CSRF refusal (the admin's forms) in the one shape too."""
+    return error("forbidden", HTTPStatus.FORBIDDEN)
 
 
 def server_error(request):

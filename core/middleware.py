@@ -1,4 +1,5 @@
-"""The hub's own middleware: health checks from any Host, and outages answered as 503."""
+"""The hub's own middleware: health checks from any Host, outages answered as 503, and 405s
+answered in the API's error shape."""
 
 import logging
 
@@ -63,3 +64,23 @@ class OutageMiddleware:
         what = next(iter(str(exception).strip().splitlines()), "") or type(exception).__name__
         logger.warning("%s: %s %s: %s", message, request.method, request.path, what)
         return error(message, status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+class JsonMethodNotAllowed:
+    """A 405 in the one error shape from every path, whoever refused the method: Django's
+    `require_safe` answers an empty page, and a DRF view that renders HTML (Swagger UI at
+    /api/docs/) an HTML one. The Allow header stays."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != status.HTTP_405_METHOD_NOT_ALLOWED:
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        answer = error(f'Method "{request.method}" not allowed.', response.status_code)
+        if response.has_header("Allow"):
+            answer["Allow"] = response["Allow"]
+        return answer

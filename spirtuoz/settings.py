@@ -116,6 +116,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.HealthCheckFromAnyHost",
+    "core.middleware.JsonMethodNotAllowed",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -129,6 +130,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "spirtuoz.urls"
+# Django's own refusals as JSON too; the others are handler400 and the rest in spirtuoz/urls.py.
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 WSGI_APPLICATION = "spirtuoz.wsgi.application"
 
 TEMPLATES = [
