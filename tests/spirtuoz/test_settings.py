@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.envfile import render, write_env_file
+from core.envfile import host_secret_in_force, render, write_env_file
 from rooms.apps import check_host_secret, check_init_data
 from telegrambot.apps import check_public_url
 from tests.support import BASE_DIR
@@ -238,6 +238,42 @@ class TestEnvFile:
         example = BASE_DIR / ".env.example"
 
         assert write_env_file(tmp_path / "a", example) != write_env_file(tmp_path / "b", example)
+
+    def test_the_host_secret_in_force_is_the_environments_over_the_files(self, tmp_path):
+        env_file = tmp_path / ".env"
+        written = write_env_file(env_file, BASE_DIR / ".env.example")
+
+        assert host_secret_in_force(env_file, {"HOST_SECRET": "from-env"}) == (
+            "from-env",
+            "the environment",
+        )
+        assert host_secret_in_force(env_file, {"HOST_SECRET": "  "}) == (written, ".env")
+        assert host_secret_in_force(tmp_path / "none", {}) == ("", "none")
+
+    def test_make_run_prints_the_host_secret_in_force(self, tmp_path):
+        # `python -m core.envfile`, as make run starts it, with a .env of its own.
+        (tmp_path / "core").mkdir()
+        (tmp_path / "core" / "envfile.py").write_text(
+            (BASE_DIR / "core" / "envfile.py").read_text()
+        )
+        (tmp_path / ".env.example").write_text((BASE_DIR / ".env.example").read_text())
+        (tmp_path / ".env").write_text("HOST_SECRET=from-the-file\n")
+
+        def run(**environment):
+            return subprocess.run(
+                [sys.executable, "-m", "core.envfile"],
+                cwd=tmp_path,
+                env={"PATH": os.environ["PATH"], **environment},
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=30,
+            ).stdout
+
+        assert run(HOST_SECRET="from-the-environment") == (
+            "Host App secret (HOST_SECRET, from the environment): from-the-environment\n"
+        )
+        assert run() == "Host App secret (HOST_SECRET, from .env): from-the-file\n"
 
     def test_it_leaves_an_existing_env_file_alone(self, tmp_path):
         env_file = tmp_path / ".env"
