@@ -3,8 +3,10 @@ counts (views, permissions, the fast room lookup): its cache scope, the setting 
 and what a client past it is told. What counts as a mistake is the declaring app's to say, by
 calling `hit` where one happens.
 
-Counters live in Django's cache (the database's or Redis), so every worker and instance sees
-the same count. Each counts in fixed windows of the rate's period. A client is its socket
+Counters live in a shared cache of their own, settings.RATELIMIT_CACHE (a table of the database,
+or Redis), so every worker and instance sees the same count, and a flood of clients, one counter
+each, never culls what the hub's other cache holds (the avatars). Each counts in fixed windows
+of the rate's period. A client is its socket
 address, or, behind TRUSTED_PROXY_COUNT proxies (1 on Render), the address the outermost
 trusted proxy saw, taken from X-Forwarded-For; without trusted proxies that header is ignored,
 so a client cannot forge another address.
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import DatabaseError
 from rest_framework.exceptions import Throttled
 
@@ -100,7 +102,7 @@ class Limit:
         if _clear_until.get(key, 0.0) > time.monotonic():
             return None
         try:
-            count = cache.get(key, 0)
+            count = counters().get(key, 0)
         except DATABASE_UNAVAILABLE:
             raise
         except cache_errors() as error:
@@ -129,12 +131,13 @@ class Limit:
             return
         key = self._key(client_address(meta), int(time.time() // rate.seconds))
         try:
-            cache.add(key, 0, timeout=rate.seconds + 1)
+            store = counters()
+            store.add(key, 0, timeout=rate.seconds + 1)
             try:
-                count = cache.incr(key)
+                count = store.incr(key)
             except ValueError:
                 # The window's counter expired between add and incr: its first mistake.
-                cache.set(key, count := 1, timeout=rate.seconds + 1)
+                store.set(key, count := 1, timeout=rate.seconds + 1)
         except DATABASE_UNAVAILABLE:
             raise
         except cache_errors() as error:
@@ -145,6 +148,11 @@ class Limit:
 
     def _key(self, client: str, window: int) -> str:
         return f"ratelimit:{self.scope}:{client}:{window}"
+
+
+def counters():
+    """The cache the counters live in (settings.RATELIMIT_CACHE)."""
+    return caches[settings.RATELIMIT_CACHE]
 
 
 def client_address(meta: Mapping) -> str:

@@ -295,21 +295,29 @@ HOST_AUTH_FAIL_RATE = env("HOST_AUTH_FAIL_RATE", "10/minute")
 # the header is ignored, so clients cannot forge their address.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
 
-# Every cache use (avatars, and later throttling) must be shared by all server workers,
-# or each would ask Telegram again: the database cache in the hub's own database by
-# default (`manage.py createcachetable` creates its table), Redis when REDIS_URL is set.
+# Every cache use must be shared by all server workers, or each would ask Telegram again and
+# count a client's mistakes on its own: the database cache in the hub's own database by default
+# (`manage.py createcachetable` creates its tables), Redis when REDIS_URL is set.
+# Two caches: avatars in "default", and the rate limits' counters in RATELIMIT_CACHE, a cache of
+# their own, so that a flood of clients (one counter each) never culls the avatars.
+RATELIMIT_CACHE = "ratelimit"
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
+    # Hubs sharing one Redis (production and staging, or test runs) need their own prefix.
+    _redis_prefix = env("REDIS_KEY_PREFIX", "spirtuoz")
     CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # Hubs sharing one Redis (production and staging, or test runs) need their own.
-            "KEY_PREFIX": env("REDIS_KEY_PREFIX", "spirtuoz"),
+            "KEY_PREFIX": prefix,
             # A Redis that is down or hangs costs a request seconds, never forever: then the
             # avatars answer 503 and the rate limits let requests through (core/errors.py).
             "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 3},
         }
+        for alias, prefix in (
+            ("default", _redis_prefix),
+            (RATELIMIT_CACHE, f"{_redis_prefix}:ratelimit"),
+        )
     }
 else:
     CACHES = {
@@ -318,7 +326,13 @@ else:
             "LOCATION": "spirtuoz_cache",
             # Django's default of 300 entries would evict avatars after a few parties.
             "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
+        },
+        RATELIMIT_CACHE: {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "spirtuoz_ratelimit_cache",
+            # Counters live a minute or so: culling the oldest forgets only finished windows.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
     }
 
 # Telegram profile photos, fetched by the hub and served from its own URL.

@@ -30,6 +30,8 @@ print(json.dumps({name: getattr(settings, name) for name in (
       "CACHE_LOCATION": settings.CACHES["default"]["LOCATION"],
       "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
       "CACHE_OPTIONS": settings.CACHES["default"].get("OPTIONS", {}),
+      "RATELIMIT_CACHE": {key: settings.CACHES[settings.RATELIMIT_CACHE].get(key)
+                          for key in ("BACKEND", "LOCATION", "KEY_PREFIX")},
       "DATABASE": settings.DATABASES["default"]["NAME"],
       "CONN_MAX_AGE": settings.DATABASES["default"]["CONN_MAX_AGE"],
       "CONN_HEALTH_CHECKS": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"],
@@ -87,6 +89,11 @@ class TestSettings:
             "CACHE_LOCATION": "spirtuoz_cache",
             "CACHE_KEY_PREFIX": "",
             "CACHE_OPTIONS": {"MAX_ENTRIES": 5000},
+            "RATELIMIT_CACHE": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "spirtuoz_ratelimit_cache",
+                "KEY_PREFIX": None,
+            },
             "AVATAR_CACHE_SECONDS": 3600,
             "AVATAR_MISS_CACHE_SECONDS": 600,
             "AVATAR_STALE_SECONDS": 86400,
@@ -173,6 +180,11 @@ class TestSettings:
         assert loaded["CACHE"] == "django.core.cache.backends.redis.RedisCache"
         assert loaded["CACHE_LOCATION"] == "redis://cache.internal:6379/0"
         assert loaded["CACHE_KEY_PREFIX"] == "spirtuoz"
+        assert loaded["RATELIMIT_CACHE"] == {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://cache.internal:6379/0",
+            "KEY_PREFIX": "spirtuoz:ratelimit",
+        }
 
     def test_a_redis_that_is_down_or_hangs_costs_a_request_three_seconds_at_most(self):
         loaded = settings_with(SECRET_KEY="k", REDIS_URL="redis://cache.internal:6379/0")
