@@ -51,6 +51,11 @@ class AvatarsNotConfigured(ApplicationError):
     message = "avatars are not configured on this hub (BOT_TOKEN is unset)"
 
 
+class AvatarCacheUnavailable(ApplicationError):
+    status = 503
+    message = "the hub's cache could not store the avatar; try again shortly"
+
+
 class AvatarUnavailable(ApplicationError):
     """Telegram failed and there is no earlier copy to serve: 502, 503 (rate-limited, with
     Retry-After) or 504 (too slow)."""
@@ -78,12 +83,28 @@ def avatar_get(*, user_id: int) -> Avatar | None:
                 finally:
                     if cache.get(keys.lock) == token:
                         cache.delete(keys.lock)
+            _check_cache_stores(keys, stale=entry)
         elif entry is not None:
             # Somebody is refreshing it: the previous copy is good enough meanwhile.
             return _avatar(entry, stale=True)
         if time.monotonic() >= give_up_at:
             return _stale_or_raise(entry, _failure(telegram.TelegramTimeout()))
         time.sleep(POLL_SECONDS)
+
+
+def _check_cache_stores(keys: "_Keys", stale: dict | None) -> None:
+    """After `cache.add` of the lock failed: someone else holds it, or the cache cannot store
+    anything. The database cache answers a failed write with False, not an error (a full disk,
+    a read-only database), and waiting for a lock nobody holds would end, seconds later, as
+    Telegram's timeout though Telegram was never asked. Whoever took the lock leaves its
+    entry, failure or the lock itself behind: with none of them, it was the write that failed."""
+    found = cache.get_many([keys.lock, keys.entry, keys.failure, RETRY_AT_KEY])
+    if found:
+        return
+    logger.warning("avatar cache write failed: the lock for user %s was not stored", keys.user_id)
+    if stale is not None:
+        return
+    raise AvatarCacheUnavailable
 
 
 @dataclass(frozen=True)
