@@ -51,9 +51,12 @@ AVATAR_IMAGE = OpenApiResponse(
 )
 TELEGRAM_ERRORS = errors(
     400,
+    429,
     502,
     503,
     504,
+    s429="Too many lookups of users the hub has no copy of, from this client (AVATAR_FETCH_RATE) "
+    "or from all (AVATAR_FETCH_TOTAL_RATE); Retry-After says when. Cached photos still load.",
     s503="BOT_TOKEN is unset on the hub, or Telegram rate-limited the bot (see Retry-After). "
     + f"{DATABASE_DOWN} {CACHE_DOWN}",
 )
@@ -96,7 +99,7 @@ class AvatarApi(APIView):
     )
     def get(self, request, user_id: str):
         user_id = _parse_user_id(user_id)
-        avatar = services.avatar_get(user_id=user_id)
+        avatar = services.avatar_get(user_id=user_id, client=request.META)
         if avatar is None:
             return Response({"avatar": None})
         # The version changes with the photo, so browsers never show an old one.
@@ -146,7 +149,7 @@ class AvatarImageApi(APIView):
         },
     )
     def get(self, request, user_id: str):
-        avatar = services.avatar_get(user_id=_parse_user_id(user_id))
+        avatar = services.avatar_get(user_id=_parse_user_id(user_id), client=request.META)
         if avatar is None:
             raise NoAvatar
         response = HttpResponse(avatar.content, content_type=avatar.content_type)

@@ -1,15 +1,15 @@
-"""Limits on what a client may get wrong, each declared once as a `Limit` and used wherever it
-counts (views, permissions, the fast room lookup): its cache scope, the setting with its rate,
-and what a client past it is told. What counts as a mistake is the declaring app's to say, by
-calling `hit` where one happens.
+"""Limits on what a client may get wrong (or cost the hub), each declared once as a `Limit` and
+used wherever it counts (views, permissions, the fast room lookup, the avatars): its cache scope,
+the setting with its rate, and what a client past it is told. What counts is the declaring app's
+to say, by calling `hit` where it happens. A limit is per client, or (per_client=False) one
+budget for all clients together.
 
 Counters live in a shared cache of their own, settings.RATELIMIT_CACHE (a table of the database,
 or Redis), so every worker and instance sees the same count, and a flood of clients, one counter
 each, never culls what the hub's other cache holds (the avatars). Each counts in fixed windows
-of the rate's period. A client is its socket
-address, or, behind TRUSTED_PROXY_COUNT proxies (1 on Render), the address the outermost
-trusted proxy saw, taken from X-Forwarded-For; without trusted proxies that header is ignored,
-so a client cannot forge another address.
+of the rate's period. A client is its socket address, or, behind TRUSTED_PROXY_COUNT proxies
+(1 on Render), the address the outermost trusted proxy saw, taken from X-Forwarded-For; without
+trusted proxies that header is ignored, so a client cannot forge another address.
 
 A limit that cannot reach its cache lets the request through (and logs it): a party goes on
 while the cache is down, and guessing stays as slow as the failing cache makes it. Except when
@@ -85,6 +85,8 @@ class Limit:
     setting: str
     # What a client past the limit is told, before "try again in N s".
     refusal: str
+    # False: one count shared by every client (a budget of the hub's, such as Telegram calls).
+    per_client: bool = True
 
     @property
     def rate(self) -> Rate | None:
@@ -98,7 +100,7 @@ class Limit:
             return None
         now = time.time()
         window = int(now // rate.seconds)
-        key = self._key(client_address(meta), window)
+        key = self._key(meta, window)
         if _clear_until.get(key, 0.0) > time.monotonic():
             return None
         try:
@@ -129,7 +131,7 @@ class Limit:
         rate = self.rate
         if rate is None:
             return
-        key = self._key(client_address(meta), int(time.time() // rate.seconds))
+        key = self._key(meta, int(time.time() // rate.seconds))
         try:
             store = counters()
             store.add(key, 0, timeout=rate.seconds + 1)
@@ -146,7 +148,8 @@ class Limit:
         if count >= rate.count:
             _clear_until.pop(key, None)
 
-    def _key(self, client: str, window: int) -> str:
+    def _key(self, meta: Mapping, window: int) -> str:
+        client = client_address(meta) if self.per_client else "all"
         return f"ratelimit:{self.scope}:{client}:{window}"
 
 

@@ -291,6 +291,10 @@ TELEGRAM_INIT_DATA_MAX_AGE = envint("TELEGRAM_INIT_DATA_MAX_AGE", str(24 * 60 * 
 # when Django starts.
 ROOM_LOOKUP_MISS_RATE = env("ROOM_LOOKUP_MISS_RATE", "30/minute")
 HOST_AUTH_FAIL_RATE = env("HOST_AUTH_FAIL_RATE", "10/minute")
+# Avatar lookups that ask Telegram (the cache had no copy; avatars/limits.py), each up to three
+# Bot API calls: per client, and for all clients together, below Telegram's limits on the bot.
+AVATAR_FETCH_RATE = env("AVATAR_FETCH_RATE", "60/minute")
+AVATAR_FETCH_TOTAL_RATE = env("AVATAR_FETCH_TOTAL_RATE", "5/second")
 # How many proxies in front of the hub append to X-Forwarded-For (1 on Render). 0: none, and
 # the header is ignored, so clients cannot forge their address.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")

@@ -306,6 +306,7 @@ class TestCountersHaveACacheOfTheirOwn:
     (the database cache culls in key order, and `avatar:` comes before `ratelimit:`)."""
 
     def test_many_clients_counters_never_cull_avatars(self, api, fake_telegram, settings, clock):
+        settings.AVATAR_FETCH_RATE = settings.AVATAR_FETCH_TOTAL_RATE = "off"
         entries = {"MAX_ENTRIES": 300}
         settings.CACHES = {
             "default": {**settings.CACHES["default"], "OPTIONS": entries},
