@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from rest_framework import status
 
-from core.errors import error, outage_message
+from core.errors import ApplicationError, application_error, error, outage_message
 
 logger = logging.getLogger(__name__)
 
@@ -84,3 +84,19 @@ class JsonMethodNotAllowed:
         if response.has_header("Allow"):
             answer["Allow"] = response["Allow"]
         return answer
+
+
+class ApplicationErrors:
+    """An ApplicationError raised in a view DRF does not handle (the admin's login, whose
+    password check may be busy: core.backends) answered in the one shape, not as a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, ApplicationError):
+            return application_error(exception)
+        return None

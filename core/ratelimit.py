@@ -170,6 +170,11 @@ def client_address(meta: Mapping) -> str:
     return remote
 
 
+def request_client_address(request) -> str:
+    """The client of a request, for django-axes (AXES_CLIENT_IP_CALLABLE)."""
+    return client_address(request.META)
+
+
 def rate_settings_check() -> None:
     """Every setting named *_RATE must be a rate: checked once when Django starts, so that a
     typo stops the hub at start rather than at the first request that counts."""

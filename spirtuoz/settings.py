@@ -5,6 +5,7 @@ keeps the two in step). Variables already in the environment win over the file.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -105,6 +106,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "corsheaders",
+    "axes",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -127,6 +129,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.OutageMiddleware",
+    "core.middleware.ApplicationErrors",
+    # Last, as django-axes asks: it answers a login it locked out.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "spirtuoz.urls"
@@ -183,6 +188,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The admin login: django-axes refuses a locked-out user or client before any password hash,
+# then one hash at a time per process (core/backends.py), so that guessing never takes the
+# cores the room lookups need.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "core.backends.OnePasswordCheckAtATime",
+]
+# Per user and per client, separately: 5 failures lock either out for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The client as the rate limits see it: TRUSTED_PROXY_COUNT decides whether X-Forwarded-For counts.
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.request_client_address"
+AXES_LOCKOUT_CALLABLE = "core.errors.admin_locked_out"
+# Every login, not only failures, would be a row in the database: the failures are enough.
+AXES_DISABLE_ACCESS_LOG = True
 
 LANGUAGE_CODE = "en-us"
 # The languages players are answered in: the bot by their Telegram language, the /join page by
