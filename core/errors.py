@@ -3,7 +3,7 @@
 - `ApplicationError` is what the hub's own rules raise (services, mostly): it carries what the
   client is told, an HTTP status and, where waiting helps, Retry-After. No view catches one.
 - `exception_handler`, DRF's EXCEPTION_HANDLER, turns it and DRF's own errors into the shape;
-  `application_error` does the same outside DRF (core.middleware.ApplicationErrors), and
+  `application_error` does the same outside DRF (core.middleware), and
   `admin_locked_out` answers django-axes' lockouts of the admin login.
 - Django's 400/403/404/500 pages and its CSRF refusal are replaced by the JSON views below
   (spirtuoz/urls.py, CSRF_FAILURE_VIEW), and core.middleware.JsonMethodNotAllowed gives every
@@ -61,8 +61,8 @@ def exception_handler(exc, context):
 
 
 def application_error(exc: ApplicationError) -> JsonResponse:
-    """The answer to an ApplicationError raised outside DRF (the admin's login, say): the same
-    as exception_handler gives, for core.middleware.ApplicationErrors."""
+    """The answer to an ApplicationError outside DRF (a middleware's refusal): the same as
+    exception_handler gives."""
     response = error(exc.message, exc.status)
     for name, value in (_headers(exc) or {}).items():
         response[name] = value

@@ -2,6 +2,7 @@
 answered in the API's error shape."""
 
 import logging
+import threading
 
 from django.conf import settings
 from rest_framework import status
@@ -86,17 +87,38 @@ class JsonMethodNotAllowed:
         return answer
 
 
-class ApplicationErrors:
-    """An ApplicationError raised in a view DRF does not handle (the admin's login, whose
-    password check may be busy: core.backends) answered in the one shape, not as a 500."""
+class AdminLoginBusy(ApplicationError):
+    status = 503
+    message = "another admin login is being checked; try again in a second"
+
+    def __init__(self):
+        super().__init__(retry_after=1)
+
+
+_admin_login = threading.Lock()
+# Where spirtuoz/urls.py mounts the admin, and so its login form.
+ADMIN_LOGIN_PATH = "/admin/login/"
+
+
+class OneAdminLoginAtATime:
+    """One admin login (a POST of its form) at a time per process; another arriving meanwhile
+    is refused at once with 503 and Retry-After, before its session, CSRF check, database or
+    password hash, and uncounted as a failed login (nothing was checked).
+
+    A password hash (PBKDF2, on purpose slow) costs a core for a few hundred milliseconds, and a
+    login request a server thread: guessers in parallel would take both from the room lookups.
+    django-axes then refuses a locked-out user or client before any hash (its backend comes
+    first in AUTHENTICATION_BACKENDS)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
-
-    def process_exception(self, request, exception):
-        if isinstance(exception, ApplicationError):
-            return application_error(exception)
-        return None
+        if request.method != "POST" or request.path_info != ADMIN_LOGIN_PATH:
+            return self.get_response(request)
+        if not _admin_login.acquire(blocking=False):
+            return application_error(AdminLoginBusy())
+        try:
+            return self.get_response(request)
+        finally:
+            _admin_login.release()

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.HealthCheckFromAnyHost",
     "core.middleware.JsonMethodNotAllowed",
+    "core.middleware.OneAdminLoginAtATime",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -129,7 +130,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.OutageMiddleware",
-    "core.middleware.ApplicationErrors",
     # Last, as django-axes asks: it answers a login it locked out.
     "axes.middleware.AxesMiddleware",
 ]
@@ -189,12 +189,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# The admin login: django-axes refuses a locked-out user or client before any password hash,
-# then one hash at a time per process (core/backends.py), so that guessing never takes the
-# cores the room lookups need.
+# The admin login: one at a time per process (core.middleware.OneAdminLoginAtATime), and
+# django-axes refuses a locked-out user or client before any password hash, so that guessing
+# never takes the cores the room lookups need.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "core.backends.OnePasswordCheckAtATime",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 # Per user and per client, separately: 5 failures lock either out for 15 minutes.
 AXES_FAILURE_LIMIT = 5
