@@ -369,6 +369,11 @@ AVATAR_MISS_CACHE_SECONDS = envint("AVATAR_MISS_CACHE_SECONDS", "600")
 AVATAR_STALE_SECONDS = envint("AVATAR_STALE_SECONDS", str(24 * 60 * 60))
 if min(AVATAR_CACHE_SECONDS, AVATAR_MISS_CACHE_SECONDS) <= 0 or AVATAR_STALE_SECONDS < 0:
     raise ImproperlyConfigured("AVATAR_*_SECONDS must be greater than zero")
+# The hub's avatar links are signed and last between one and two periods of this many seconds
+# (avatars/links.py); with REQUIRE_TELEGRAM_INIT_DATA only such links load.
+AVATAR_URL_SECONDS = envint("AVATAR_URL_SECONDS", str(12 * 60 * 60))
+if AVATAR_URL_SECONDS <= 0:
+    raise ImproperlyConfigured("AVATAR_URL_SECONDS must be greater than zero")
 AVATAR_MAX_BYTES = 1024 * 1024
 # One avatar lookup (profile photos, file, download) gives up after this many seconds,
 # so the Mini App always hears back within 10 seconds.
