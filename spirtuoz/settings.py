@@ -206,6 +206,9 @@ AXES_CLIENT_IP_CALLABLE = "core.ratelimit.request_client_address"
 AXES_LOCKOUT_CALLABLE = "core.errors.admin_locked_out"
 # Every login, not only failures, would be a row in the database: the failures are enough.
 AXES_DISABLE_ACCESS_LOG = True
+# Quiet at start: axes would print its banner into every manage.py command's output. Lockouts
+# are still logged (WARNING, axes.handlers).
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-us"
 # The languages players are answered in: the bot by their Telegram language, the /join page by
