@@ -9,6 +9,11 @@ Per user the cache holds:
 - a failure marker: after Telegram failed, the next requests get the failure (or the stale
   copy) for a few seconds instead of asking again. A 429's retry_after holds every lookup.
 A failure is never stored as "no photo".
+
+A lookup that must ask Telegram counts towards the client's and the hub's budgets of Telegram
+lookups (avatars/limits.py), counted once it holds the lock: so many clients waiting for one
+user cost one lookup, and lookups already under way when a budget runs out (at most the server's
+threads) are the only ones past it.
 """
 
 import hashlib
@@ -16,11 +21,13 @@ import logging
 import math
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 
+from avatars.limits import AVATAR_FETCH_LIMITS
 from core import telegram
 from core.errors import ApplicationError
 
@@ -51,13 +58,21 @@ class AvatarsNotConfigured(ApplicationError):
     message = "avatars are not configured on this hub (BOT_TOKEN is unset)"
 
 
+class AvatarCacheUnavailable(ApplicationError):
+    status = 503
+    message = "the hub's cache could not store the avatar; try again shortly"
+
+
 class AvatarUnavailable(ApplicationError):
     """Telegram failed and there is no earlier copy to serve: 502, 503 (rate-limited, with
     Retry-After) or 504 (too slow)."""
 
 
-def avatar_get(*, user_id: int) -> Avatar | None:
-    """The user's profile photo, None when they have no visible one, or AvatarUnavailable."""
+def avatar_get(*, user_id: int, client: Mapping) -> Avatar | None:
+    """The user's profile photo, None when they have no visible one, or AvatarUnavailable.
+
+    `client` is the request's META: a lookup that must ask Telegram counts towards that client's
+    budget and the hub's (avatars/limits.py), and past either gets 429 (or a stale copy)."""
     if not settings.BOT_TOKEN:
         raise AvatarsNotConfigured
     keys = _Keys(user_id)
@@ -71,19 +86,43 @@ def avatar_get(*, user_id: int) -> Avatar | None:
         if failure is not None:
             return _stale_or_raise(entry, failure)
         if keys.lock not in found:
+            for limit in AVATAR_FETCH_LIMITS:
+                wait = limit.wait(client)
+                if wait is not None:
+                    if entry is not None:
+                        return _avatar(entry, stale=True)
+                    raise limit.exceeded(wait)
             token = uuid.uuid4().hex
             if cache.add(keys.lock, token, timeout=_lock_seconds()):
+                for limit in AVATAR_FETCH_LIMITS:
+                    limit.hit(client)
                 try:
                     return _refresh(user_id, keys, stale=entry)
                 finally:
                     if cache.get(keys.lock) == token:
                         cache.delete(keys.lock)
+            _check_cache_stores(keys, stale=entry)
         elif entry is not None:
             # Somebody is refreshing it: the previous copy is good enough meanwhile.
             return _avatar(entry, stale=True)
         if time.monotonic() >= give_up_at:
             return _stale_or_raise(entry, _failure(telegram.TelegramTimeout()))
         time.sleep(POLL_SECONDS)
+
+
+def _check_cache_stores(keys: "_Keys", stale: dict | None) -> None:
+    """After `cache.add` of the lock failed: someone else holds it, or the cache cannot store
+    anything. The database cache answers a failed write with False, not an error (a full disk,
+    a read-only database), and waiting for a lock nobody holds would end, seconds later, as
+    Telegram's timeout though Telegram was never asked. Whoever took the lock leaves its
+    entry, failure or the lock itself behind: with none of them, it was the write that failed."""
+    found = cache.get_many([keys.lock, keys.entry, keys.failure, RETRY_AT_KEY])
+    if found:
+        return
+    logger.warning("avatar cache write failed: the lock for user %s was not stored", keys.user_id)
+    if stale is not None:
+        return
+    raise AvatarCacheUnavailable
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ The photo is served from the hub's own URL: Telegram's file links carry the bot 
 
 import re
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from drf_spectacular.types import OpenApiTypes
@@ -20,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from avatars import services
-from avatars.links import avatar_image_url
+from avatars.links import avatar_image_url, avatar_link_valid
 from core.authentication import MiniAppLaunch, TelegramInitData
 from core.negotiation import IgnoreAcceptHeader
 from core.schema import CACHE_DOWN, DATABASE_DOWN, MINI_APP_AUTH, PUBLIC, errors
@@ -35,7 +36,14 @@ class NoAvatar(exceptions.NotFound):
     default_detail = "this user has no profile photo"
 
 
-AVATAR_URL_EXAMPLE = "https://spirtuoz-hub.onrender.com/api/users/42/avatar.jpg?v=3f1c9a0b5e7d2c41"
+class AvatarLinkInvalid(exceptions.PermissionDenied):
+    default_detail = "this avatar link is not the hub's or has expired; ask for the avatar again"
+
+
+AVATAR_URL_EXAMPLE = (
+    "https://spirtuoz-hub.onrender.com/api/users/42/avatar.jpg"
+    "?v=3f1c9a0b5e7d2c41&exp=1764633600&sig=kX2mN8qLw0pR4sT6vY9zA1bC3dE5fG7hI9jK1lM3nO5"
+)
 USER_ID_PARAMETER = OpenApiParameter(
     "user_id",
     {"type": "integer", "minimum": 1, "maximum": 2**52 - 1},
@@ -51,9 +59,12 @@ AVATAR_IMAGE = OpenApiResponse(
 )
 TELEGRAM_ERRORS = errors(
     400,
+    429,
     502,
     503,
     504,
+    s429="Too many lookups of users the hub has no copy of, from this client (AVATAR_FETCH_RATE) "
+    "or from all (AVATAR_FETCH_TOTAL_RATE); Retry-After says when. Cached photos still load.",
     s503="BOT_TOKEN is unset on the hub, or Telegram rate-limited the bot (see Retry-After). "
     + f"{DATABASE_DOWN} {CACHE_DOWN}",
 )
@@ -96,7 +107,7 @@ class AvatarApi(APIView):
     )
     def get(self, request, user_id: str):
         user_id = _parse_user_id(user_id)
-        avatar = services.avatar_get(user_id=user_id)
+        avatar = services.avatar_get(user_id=user_id, client=request.META)
         if avatar is None:
             return Response({"avatar": None})
         # The version changes with the photo, so browsers never show an old one.
@@ -116,6 +127,18 @@ class AvatarImageApi(APIView):
         tags=["Mini App"],
         parameters=[
             USER_ID_PARAMETER,
+            *(
+                OpenApiParameter(name, str, OpenApiParameter.QUERY, description=description)
+                for name, description in (
+                    ("v", "The photo's version, as the avatar JSON gives it."),
+                    ("exp", "When the link expires (Unix seconds), as the hub gave it."),
+                    (
+                        "sig",
+                        "The hub's signature of the link. Required, with `exp`, when the hub "
+                        "sets REQUIRE_TELEGRAM_INIT_DATA: use the link as given.",
+                    ),
+                )
+            ),
             OpenApiParameter(
                 "If-None-Match",
                 str,
@@ -141,12 +164,27 @@ class AvatarImageApi(APIView):
         responses={
             **{(200, kind): AVATAR_IMAGE for _, kind in services.IMAGE_TYPES},
             304: OpenApiResponse(description="The client's copy (If-None-Match) is current."),
-            **errors(404, s404="The user has no profile photo."),
+            **errors(
+                403,
+                404,
+                s403="REQUIRE_TELEGRAM_INIT_DATA is on and the link is not one the hub gave "
+                "out, or has expired.",
+                s404="The user has no profile photo.",
+            ),
             **TELEGRAM_ERRORS,
         },
     )
     def get(self, request, user_id: str):
-        avatar = services.avatar_get(user_id=_parse_user_id(user_id))
+        user = _parse_user_id(user_id)
+        # An <img> sends no init data: where the hub demands it, the link's signature (given
+        # out only with init data, by the avatar JSON or a ticket) stands in for it.
+        if settings.REQUIRE_TELEGRAM_INIT_DATA and not avatar_link_valid(
+            user_id=user,
+            expires=request.query_params.get("exp", ""),
+            signature=request.query_params.get("sig", ""),
+        ):
+            raise AvatarLinkInvalid
+        avatar = services.avatar_get(user_id=user, client=request.META)
         if avatar is None:
             raise NoAvatar
         response = HttpResponse(avatar.content, content_type=avatar.content_type)

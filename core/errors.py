@@ -2,9 +2,12 @@
 
 - `ApplicationError` is what the hub's own rules raise (services, mostly): it carries what the
   client is told, an HTTP status and, where waiting helps, Retry-After. No view catches one.
-- `exception_handler`, DRF's EXCEPTION_HANDLER, turns it and DRF's own errors into the shape.
-- Django's 400/403/404/500 pages are replaced by the JSON views below (spirtuoz/urls.py), so
-  no client ever gets HTML from the API.
+- `exception_handler`, DRF's EXCEPTION_HANDLER, turns it and DRF's own errors into the shape;
+  `application_error` does the same outside DRF (core.middleware), and
+  `admin_locked_out` answers django-axes' lockouts of the admin login.
+- Django's 400/403/404/500 pages and its CSRF refusal are replaced by the JSON views below
+  (spirtuoz/urls.py, CSRF_FAILURE_VIEW), and core.middleware.JsonMethodNotAllowed gives every
+  405 the shape, so no client ever gets HTML for an error.
 - A store the hub depends on that cannot be reached (the database, a Redis cache) is no bug in
   the hub, and it ends once the store is back: `outage_message` names it, and
   `core.middleware.OutageMiddleware` answers 503 for it, in any view.
@@ -50,11 +53,36 @@ def exception_handler(exc, context):
 
     if isinstance(exc, ApplicationError):
         set_rollback()
-        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
-        return Response({"error": exc.message}, status=exc.status, headers=headers)
+        return Response({"error": exc.message}, status=exc.status, headers=_headers(exc))
     response = drf_exception_handler(exc, context)
     if response is not None:
         response.data = {"error": _message(response.data)}
+    return response
+
+
+def application_error(exc: ApplicationError) -> JsonResponse:
+    """The answer to an ApplicationError outside DRF (a middleware's refusal): the same as
+    exception_handler gives."""
+    response = error(exc.message, exc.status)
+    for name, value in (_headers(exc) or {}).items():
+        response[name] = value
+    return response
+
+
+def _headers(exc: ApplicationError) -> dict | None:
+    return {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+
+
+def admin_locked_out(request, original_response=None, credentials=None) -> JsonResponse:
+    """AXES_LOCKOUT_CALLABLE: the answer to a locked-out admin login, in the one shape."""
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    response = error(
+        f"too many failed admin logins for this user or address; try again in {minutes} minutes",
+        HTTPStatus.TOO_MANY_REQUESTS,
+    )
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     return response
 
 
@@ -104,6 +132,11 @@ def permission_denied(request, exception=None):
 
 def not_found(request, exception=None):
     return error("not found", HTTPStatus.NOT_FOUND)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: Django's CSRF refusal (the admin's forms) in the one shape too."""
+    return error("forbidden", HTTPStatus.FORBIDDEN)
 
 
 def server_error(request):

@@ -1,11 +1,13 @@
-"""The hub's own middleware: health checks from any Host, and outages answered as 503."""
+"""The hub's own middleware: health checks from any Host, outages answered as 503, and 405s
+answered in the API's error shape."""
 
 import logging
+import threading
 
 from django.conf import settings
 from rest_framework import status
 
-from core.errors import error, outage_message
+from core.errors import ApplicationError, application_error, error, outage_message
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +65,60 @@ class OutageMiddleware:
         what = next(iter(str(exception).strip().splitlines()), "") or type(exception).__name__
         logger.warning("%s: %s %s: %s", message, request.method, request.path, what)
         return error(message, status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+class JsonMethodNotAllowed:
+    """A 405 in the one error shape from every path, whoever refused the method: Django's
+    `require_safe` answers an empty page, and a DRF view that renders HTML (Swagger UI at
+    /api/docs/) an HTML one. The Allow header stays."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != status.HTTP_405_METHOD_NOT_ALLOWED:
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        answer = error(f'Method "{request.method}" not allowed.', response.status_code)
+        if response.has_header("Allow"):
+            answer["Allow"] = response["Allow"]
+        return answer
+
+
+class AdminLoginBusy(ApplicationError):
+    status = 503
+    message = "another admin login is being checked; try again in a second"
+
+    def __init__(self):
+        super().__init__(retry_after=1)
+
+
+_admin_login = threading.Lock()
+# Where spirtuoz/urls.py mounts the admin, and so its login form.
+ADMIN_LOGIN_PATH = "/admin/login/"
+
+
+class OneAdminLoginAtATime:
+    """One admin login (a POST of its form) at a time per process; another arriving meanwhile
+    is refused at once with 503 and Retry-After, before its session, CSRF check, database or
+    password hash, and uncounted as a failed login (nothing was checked).
+
+    A password hash (PBKDF2, on purpose slow) costs a core for a few hundred milliseconds, and a
+    login request a server thread: guessers in parallel would take both from the room lookups.
+    django-axes then refuses a locked-out user or client before any hash (its backend comes
+    first in AUTHENTICATION_BACKENDS)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "POST" or request.path_info != ADMIN_LOGIN_PATH:
+            return self.get_response(request)
+        if not _admin_login.acquire(blocking=False):
+            return application_error(AdminLoginBusy())
+        try:
+            return self.get_response(request)
+        finally:
+            _admin_login.release()

@@ -1,13 +1,15 @@
-"""Limits on what a client may get wrong, each declared once as a `Limit` and used wherever it
-counts (views, permissions, the fast room lookup): its cache scope, the setting with its rate,
-and what a client past it is told. What counts as a mistake is the declaring app's to say, by
-calling `hit` where one happens.
+"""Limits on what a client may get wrong (or cost the hub), each declared once as a `Limit` and
+used wherever it counts (views, permissions, the fast room lookup, the avatars): its cache scope,
+the setting with its rate, and what a client past it is told. What counts is the declaring app's
+to say, by calling `hit` where it happens. A limit is per client, or (per_client=False) one
+budget for all clients together.
 
-Counters live in Django's cache (the database's or Redis), so every worker and instance sees
-the same count. Each counts in fixed windows of the rate's period. A client is its socket
-address, or, behind TRUSTED_PROXY_COUNT proxies (1 on Render), the address the outermost
-trusted proxy saw, taken from X-Forwarded-For; without trusted proxies that header is ignored,
-so a client cannot forge another address.
+Counters live in a shared cache of their own, settings.RATELIMIT_CACHE (a table of the database,
+or Redis), so every worker and instance sees the same count, and a flood of clients, one counter
+each, never culls what the hub's other cache holds (the avatars). Each counts in fixed windows
+of the rate's period. A client is its socket address, or, behind TRUSTED_PROXY_COUNT proxies
+(1 on Render), the address the outermost trusted proxy saw, taken from X-Forwarded-For; without
+trusted proxies that header is ignored, so a client cannot forge another address.
 
 A limit that cannot reach its cache lets the request through (and logs it): a party goes on
 while the cache is down, and guessing stays as slow as the failing cache makes it. Except when
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import DatabaseError
 from rest_framework.exceptions import Throttled
 
@@ -83,6 +85,8 @@ class Limit:
     setting: str
     # What a client past the limit is told, before "try again in N s".
     refusal: str
+    # False: one count shared by every client (a budget of the hub's, such as Telegram calls).
+    per_client: bool = True
 
     @property
     def rate(self) -> Rate | None:
@@ -96,11 +100,11 @@ class Limit:
             return None
         now = time.time()
         window = int(now // rate.seconds)
-        key = self._key(client_address(meta), window)
+        key = self._key(meta, window)
         if _clear_until.get(key, 0.0) > time.monotonic():
             return None
         try:
-            count = cache.get(key, 0)
+            count = counters().get(key, 0)
         except DATABASE_UNAVAILABLE:
             raise
         except cache_errors() as error:
@@ -127,14 +131,15 @@ class Limit:
         rate = self.rate
         if rate is None:
             return
-        key = self._key(client_address(meta), int(time.time() // rate.seconds))
+        key = self._key(meta, int(time.time() // rate.seconds))
         try:
-            cache.add(key, 0, timeout=rate.seconds + 1)
+            store = counters()
+            store.add(key, 0, timeout=rate.seconds + 1)
             try:
-                count = cache.incr(key)
+                count = store.incr(key)
             except ValueError:
                 # The window's counter expired between add and incr: its first mistake.
-                cache.set(key, count := 1, timeout=rate.seconds + 1)
+                store.set(key, count := 1, timeout=rate.seconds + 1)
         except DATABASE_UNAVAILABLE:
             raise
         except cache_errors() as error:
@@ -143,8 +148,14 @@ class Limit:
         if count >= rate.count:
             _clear_until.pop(key, None)
 
-    def _key(self, client: str, window: int) -> str:
+    def _key(self, meta: Mapping, window: int) -> str:
+        client = client_address(meta) if self.per_client else "all"
         return f"ratelimit:{self.scope}:{client}:{window}"
+
+
+def counters():
+    """The cache the counters live in (settings.RATELIMIT_CACHE)."""
+    return caches[settings.RATELIMIT_CACHE]
 
 
 def client_address(meta: Mapping) -> str:
@@ -157,6 +168,11 @@ def client_address(meta: Mapping) -> str:
         if len(hops) >= trusted:
             return hops[-trusted]
     return remote
+
+
+def request_client_address(request) -> str:
+    """The client of a request, for django-axes (AXES_CLIENT_IP_CALLABLE)."""
+    return client_address(request.META)
 
 
 def rate_settings_check() -> None:

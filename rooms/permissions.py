@@ -2,7 +2,8 @@
 Host App that created a room, holding its room token, may change or close it.
 
 Every refusal is logged with why and where from, never with what was sent. Wrong secrets and
-wrong room tokens count towards HOST_AUTH_FAIL_RATE for the client.
+wrong room tokens count towards HOST_AUTH_FAIL_RATE for the client; a request that sends none
+is refused without counting (it guessed nothing).
 """
 
 import hmac
@@ -46,10 +47,12 @@ class HostSecret(permissions.BasePermission):
         given = _secret_from(request)
         if given and hmac.compare_digest(given.encode(), expected.encode()):
             return True
-        HOST_AUTH_FAIL.hit(request.META)
         if not given:
+            # No guess, so no failure: a browser's GET or a preflight sends no secret, and must
+            # not lock the host on the same address out.
             _log_refusal(request, "no secret sent")
             raise exceptions.PermissionDenied("host secret required")
+        HOST_AUTH_FAIL.hit(request.META)
         _log_refusal(request, "wrong secret")
         return False
 

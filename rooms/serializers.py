@@ -11,6 +11,7 @@ from rooms.models import Room
 from rooms.validators import (
     ROOM_CODE_RE,
     STORED_ROOM_CODE_RE,
+    URL_FORBIDDEN_CHARACTERS,
     validate_app_url,
     validate_room_code,
     validate_ws_url,
@@ -79,7 +80,7 @@ class RoomCodeField(StrictCharField):
 # fuzzer) can tell a good URL from a bad one: a DNS name with a TLD, an optional port and path.
 _HOST_PORT_PATH = (
     r"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-    r"(:[1-9][0-9]{0,3})?(/[^\s]*)?$"
+    r"(:[1-9][0-9]{0,3})?(/[^\s" + URL_FORBIDDEN_CHARACTERS + r"]*)?$"
 )
 
 

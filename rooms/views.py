@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -346,6 +347,9 @@ class RoomQrApi(APIView):
         return get_conditional_response(request, etag=etag, response=response)
 
 
+# Safe methods only, which need no CSRF check: a POST gets require_safe's 405 (as JSON, from
+# core.middleware.JsonMethodNotAllowed), not Django's HTML CSRF page.
+@csrf_exempt
 @require_safe
 @never_cache
 @xframe_options_exempt
@@ -359,6 +363,8 @@ def room_join_entry(request):
     return _join_page(request, "rooms/join_enter.html", {}, status.HTTP_200_OK)
 
 
+# Safe methods only, as room_join_entry.
+@csrf_exempt
 @require_safe
 @never_cache
 @xframe_options_exempt

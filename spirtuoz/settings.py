@@ -5,6 +5,7 @@ keeps the two in step). Variables already in the environment win over the file.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -105,6 +106,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "corsheaders",
+    "axes",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -116,6 +118,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.HealthCheckFromAnyHost",
+    "core.middleware.JsonMethodNotAllowed",
+    "core.middleware.OneAdminLoginAtATime",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -126,9 +130,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.OutageMiddleware",
+    # Last, as django-axes asks: it answers a login it locked out.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "spirtuoz.urls"
+# Django's own refusals as JSON too; the others are handler400 and the rest in spirtuoz/urls.py.
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 WSGI_APPLICATION = "spirtuoz.wsgi.application"
 
 TEMPLATES = [
@@ -180,6 +188,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The admin login: one at a time per process (core.middleware.OneAdminLoginAtATime), and
+# django-axes refuses a locked-out user or client before any password hash, so that guessing
+# never takes the cores the room lookups need.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Per user and per client, separately: 5 failures lock either out for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The client as the rate limits see it: TRUSTED_PROXY_COUNT decides whether X-Forwarded-For counts.
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.request_client_address"
+AXES_LOCKOUT_CALLABLE = "core.errors.admin_locked_out"
+# Every login, not only failures, would be a row in the database: the failures are enough.
+AXES_DISABLE_ACCESS_LOG = True
+# Quiet at start: axes would print its banner into every manage.py command's output. Lockouts
+# are still logged (WARNING, axes.handlers).
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-us"
 # The languages players are answered in: the bot by their Telegram language, the /join page by
@@ -288,25 +317,37 @@ TELEGRAM_INIT_DATA_MAX_AGE = envint("TELEGRAM_INIT_DATA_MAX_AGE", str(24 * 60 * 
 # when Django starts.
 ROOM_LOOKUP_MISS_RATE = env("ROOM_LOOKUP_MISS_RATE", "30/minute")
 HOST_AUTH_FAIL_RATE = env("HOST_AUTH_FAIL_RATE", "10/minute")
+# Avatar lookups that ask Telegram (the cache had no copy; avatars/limits.py), each up to three
+# Bot API calls: per client, and for all clients together, below Telegram's limits on the bot.
+AVATAR_FETCH_RATE = env("AVATAR_FETCH_RATE", "60/minute")
+AVATAR_FETCH_TOTAL_RATE = env("AVATAR_FETCH_TOTAL_RATE", "5/second")
 # How many proxies in front of the hub append to X-Forwarded-For (1 on Render). 0: none, and
 # the header is ignored, so clients cannot forge their address.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
 
-# Every cache use (avatars, and later throttling) must be shared by all server workers,
-# or each would ask Telegram again: the database cache in the hub's own database by
-# default (`manage.py createcachetable` creates its table), Redis when REDIS_URL is set.
+# Every cache use must be shared by all server workers, or each would ask Telegram again and
+# count a client's mistakes on its own: the database cache in the hub's own database by default
+# (`manage.py createcachetable` creates its tables), Redis when REDIS_URL is set.
+# Two caches: avatars in "default", and the rate limits' counters in RATELIMIT_CACHE, a cache of
+# their own, so that a flood of clients (one counter each) never culls the avatars.
+RATELIMIT_CACHE = "ratelimit"
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
+    # Hubs sharing one Redis (production and staging, or test runs) need their own prefix.
+    _redis_prefix = env("REDIS_KEY_PREFIX", "spirtuoz")
     CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # Hubs sharing one Redis (production and staging, or test runs) need their own.
-            "KEY_PREFIX": env("REDIS_KEY_PREFIX", "spirtuoz"),
+            "KEY_PREFIX": prefix,
             # A Redis that is down or hangs costs a request seconds, never forever: then the
             # avatars answer 503 and the rate limits let requests through (core/errors.py).
             "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 3},
         }
+        for alias, prefix in (
+            ("default", _redis_prefix),
+            (RATELIMIT_CACHE, f"{_redis_prefix}:ratelimit"),
+        )
     }
 else:
     CACHES = {
@@ -315,7 +356,13 @@ else:
             "LOCATION": "spirtuoz_cache",
             # Django's default of 300 entries would evict avatars after a few parties.
             "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
+        },
+        RATELIMIT_CACHE: {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "spirtuoz_ratelimit_cache",
+            # Counters live a minute or so: culling the oldest forgets only finished windows.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
     }
 
 # Telegram profile photos, fetched by the hub and served from its own URL.
@@ -325,6 +372,11 @@ AVATAR_MISS_CACHE_SECONDS = envint("AVATAR_MISS_CACHE_SECONDS", "600")
 AVATAR_STALE_SECONDS = envint("AVATAR_STALE_SECONDS", str(24 * 60 * 60))
 if min(AVATAR_CACHE_SECONDS, AVATAR_MISS_CACHE_SECONDS) <= 0 or AVATAR_STALE_SECONDS < 0:
     raise ImproperlyConfigured("AVATAR_*_SECONDS must be greater than zero")
+# The hub's avatar links are signed and last between one and two periods of this many seconds
+# (avatars/links.py); with REQUIRE_TELEGRAM_INIT_DATA only such links load.
+AVATAR_URL_SECONDS = envint("AVATAR_URL_SECONDS", str(12 * 60 * 60))
+if AVATAR_URL_SECONDS <= 0:
+    raise ImproperlyConfigured("AVATAR_URL_SECONDS must be greater than zero")
 AVATAR_MAX_BYTES = 1024 * 1024
 # One avatar lookup (profile photos, file, download) gives up after this many seconds,
 # so the Mini App always hears back within 10 seconds.

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from core.logs import RedactSecrets
-from core.ratelimit import limit_memo_forget
+from core.ratelimit import counters, limit_memo_forget
 from tests.support import (
     HOST_SECRET,
     PRODUCTION_HOST_SECRET,
@@ -118,9 +118,10 @@ def fake_telegram(settings, django_db_blocker):
     fake = FakeTelegram().start()
     settings.FILE_API_URL = fake.url
     settings.BOT_TOKEN = fake.token
-    # The cache table is not a model's, so tests that commit leave entries behind.
+    # The cache tables are not a model's, so tests that commit leave entries behind.
     with django_db_blocker.unblock():
         cache.clear()
+        counters().clear()
     yield fake
     fake.stop()
 
@@ -130,12 +131,14 @@ def shared_cache(request, settings):
     """Each of the two shared caches the hub supports: the database's, and Redis."""
     if request.param == "redis":
         redis_or_skip()
+        prefix = f"test-{uuid.uuid4().hex}"
         settings.CACHES = {
-            "default": {
+            alias: {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": REDIS_TEST_URL,
-                "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+                "KEY_PREFIX": f"{prefix}:{alias}",
             }
+            for alias in ("default", django_settings.RATELIMIT_CACHE)
         }
     return request.param
 

@@ -106,6 +106,7 @@ async function showAvatar() {
   try {
     const { avatar } = await hubGet(`/api/users/${userId}/avatar`);
     if (avatar) {
+      // The link as the hub gave it: where the hub requires init data, only its signed links load.
       page.avatar.src = avatar;
       page.avatar.hidden = false;
     }

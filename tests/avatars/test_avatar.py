@@ -4,6 +4,7 @@ import hashlib
 
 import pytest
 
+from avatars.links import avatar_image_url
 from tests.support import AVATAR_JPEG
 from tests.support.fake_telegram import FILE
 
@@ -20,17 +21,20 @@ class TestAvatar:
 
         assert response.status_code == 200
         assert response.json() == {
-            "avatar": f"https://hub.example/api/users/42/avatar.jpg?v={VERSION}"
+            "avatar": avatar_image_url(user_id=42, base_url="https://hub.example", version=VERSION)
         }
+        assert response.json()["avatar"].startswith(
+            f"https://hub.example/api/users/42/avatar.jpg?v={VERSION}&exp="
+        )
 
     def test_it_builds_the_url_from_the_request_without_public_url(self, api, fake_telegram):
         fake_telegram.add_photo(42, AVATAR_JPEG)
 
         response = api.get("/api/users/42/avatar")
 
-        assert response.json() == {
-            "avatar": f"http://testserver/api/users/42/avatar.jpg?v={VERSION}"
-        }
+        assert response.json()["avatar"].startswith(
+            f"http://testserver/api/users/42/avatar.jpg?v={VERSION}&exp="
+        )
 
     def test_the_url_never_carries_the_bot_token(self, api, fake_telegram):
         fake_telegram.add_photo(42, AVATAR_JPEG)
@@ -135,7 +139,7 @@ class TestAvatar:
         time_machine.shift(2)
         response = api.get("/api/users/42/avatar")
         assert fake_telegram.count("getUserProfilePhotos") == 2
-        assert response.json()["avatar"].endswith(f"/api/users/42/avatar.jpg?v={VERSION}")
+        assert f"/api/users/42/avatar.jpg?v={VERSION}&exp=" in response.json()["avatar"]
 
     def test_a_new_photo_gets_a_new_url(self, api, fake_telegram, time_machine):
         time_machine.move_to("2026-11-24 20:00Z", tick=False)

@@ -3,8 +3,10 @@ stand in, failures are never remembered as "no photo", and the bot token never l
 
 import logging
 import socket
+import time
 
 import pytest
+from django.core.cache import caches
 
 from tests.support import AVATAR_JPEG
 from tests.support.fake_telegram import FILE
@@ -207,3 +209,22 @@ class TestAvatarFailures:
             assert fake_telegram.token not in str(response.headers)
         assert "avatar lookup for user 7 failed: Telegram is unreachable" in caplog.text
         assert fake_telegram.token not in caplog.text
+
+    def test_a_cache_that_cannot_store_gets_503_at_once_without_blaming_telegram(
+        self, api, fake_telegram, monkeypatch, caplog
+    ):
+        # The database cache answers a failed write (a full disk, a read-only database) with
+        # False rather than an error: as here.
+        fake_telegram.add_photo(42, AVATAR_JPEG)
+        monkeypatch.setattr(caches["default"], "_base_set", lambda *args, **kwargs: False)
+        started = time.perf_counter()
+
+        response = api.get("/api/users/42/avatar")
+
+        assert time.perf_counter() - started < 2
+        assert response.status_code == 503
+        assert response.json() == {
+            "error": "the hub's cache could not store the avatar; try again shortly"
+        }
+        assert fake_telegram.count("getUserProfilePhotos") == 0
+        assert "avatar cache write failed: the lock for user 42 was not stored" in caplog.text

@@ -2,6 +2,7 @@ import logging
 
 import pytest
 from django.db import InterfaceError, OperationalError
+from django.test import Client
 from django.urls import path
 from rest_framework.decorators import api_view
 from rest_framework.test import APIClient
@@ -79,10 +80,11 @@ class TestErrorsAreJson:
     def test_a_redis_cache_that_cannot_be_reached_gets_a_json_503(self, settings, caplog):
         settings.BOT_TOKEN = "42:NEVER-USED"
         settings.CACHES = {
-            "default": {
+            alias: {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": "redis://127.0.0.1:1/0",
             }
+            for alias in ("default", settings.RATELIMIT_CACHE)
         }
 
         response = APIClient().get("/api/users/42/avatar")
@@ -95,3 +97,29 @@ class TestErrorsAreJson:
             "cache unavailable: GET /api/users/42/avatar: "
             "Error 111 connecting to 127.0.0.1:1. Connection refused.",
         ) in caplog.record_tuples
+
+    @pytest.mark.parametrize(
+        ("method", "path", "allow"),
+        [
+            ("post", "/join/ABCD", "GET, HEAD"),
+            ("put", "/join/", "GET, HEAD"),
+            ("post", "/api/docs/", "GET, HEAD, OPTIONS"),
+            ("delete", "/api/schema/", "GET, HEAD, OPTIONS"),
+            ("post", "/healthz", "GET, OPTIONS"),
+        ],
+    )
+    def test_a_method_a_path_does_not_take_gets_a_json_405(self, method, path, allow):
+        # enforce_csrf_checks: as a browser's form post, which Django's CSRF check would refuse.
+        response = Client(enforce_csrf_checks=True).generic(method.upper(), path)
+
+        assert response.status_code == 405
+        assert response.json() == {"error": f'Method "{method.upper()}" not allowed.'}
+        assert set(response["Allow"].split(", ")) == set(allow.split(", "))
+
+    def test_a_failed_csrf_check_gets_a_json_403(self, django_user_model):
+        response = Client(enforce_csrf_checks=True).post(
+            "/admin/login/", {"username": "a", "password": "b"}
+        )
+
+        assert response.status_code == 403
+        assert response.json() == {"error": "forbidden"}

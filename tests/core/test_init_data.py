@@ -5,6 +5,7 @@ import time
 import pytest
 from rest_framework.test import APIRequestFactory
 
+from avatars.links import avatar_image_url
 from core.authentication import TelegramInitData
 from core.initdata import InvalidInitData, TelegramUser, init_data_verify
 from tests.support.fake_telegram import TOKEN
@@ -177,9 +178,12 @@ class TestMiniAppEndpointsWithInitData:
         assert response.status_code == 401
         assert response.json() == {"error": "init data is too old"}
 
-    def test_the_avatar_image_stays_open_for_img_tags(self, api, settings, fake_telegram):
+    def test_the_avatar_image_asks_an_img_tag_for_a_signed_link_not_init_data(
+        self, api, settings, fake_telegram
+    ):
         settings.REQUIRE_TELEGRAM_INIT_DATA = True
+        link = avatar_image_url(user_id=42, base_url="")
 
-        response = api.get("/api/users/42/avatar.jpg")
+        response = api.get(link)
 
         assert response.status_code == 404  # no photo, but not 401: <img> sends no headers

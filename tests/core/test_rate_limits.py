@@ -9,6 +9,7 @@ from rest_framework.test import APIRequestFactory
 
 from core import ratelimit
 from core.ratelimit import Rate, client_address
+from tests.support import AVATAR_JPEG
 
 PLAYER = {"REMOTE_ADDR": "198.51.100.7"}
 OTHER = {"REMOTE_ADDR": "198.51.100.8"}
@@ -143,10 +144,11 @@ class TestRoomLookupLimit:
 
     def test_a_failing_cache_lets_lookups_through(self, api, settings, caplog):
         settings.CACHES = {
-            "default": {
+            alias: {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": "redis://127.0.0.1:1/0",
             }
+            for alias in ("default", settings.RATELIMIT_CACHE)
         }
 
         response = api.get("/api/rooms/AAAA", **PLAYER)
@@ -162,7 +164,7 @@ class TestTheMemoOfClientsWithinTheirLimits:
     def blocked_elsewhere(self, client: str) -> None:
         """What another worker or instance does when it counts the client's third miss."""
         window = int(time.time() // 60)
-        cache.set(f"ratelimit:room-lookup-miss:{client}:{window}", 3, timeout=61)
+        ratelimit.counters().set(f"ratelimit:room-lookup-miss:{client}:{window}", 3, timeout=61)
 
     def test_a_client_blocked_elsewhere_waits_here_once_the_memo_lapses(
         self, api, register, clock, tight_limits, monkeypatch
@@ -223,6 +225,17 @@ class TestHostAuthLimit:
             guess(api, "guess")
 
         assert register({"room_code": "ABCD"}, **OTHER).status_code == 201
+
+    def test_requests_without_a_secret_never_count(self, api, register, clock, tight_limits):
+        # A browser's GETs and preflights, say, sent from the host's own address.
+        body = {"ws_url": "wss://a.example/ws", "app_url": "https://mini.app"}
+        missing = [
+            api.post("/api/host/rooms/register", body, **PLAYER).status_code for _ in range(10)
+        ]
+        missing += [api.options("/api/host/rooms", **PLAYER).status_code for _ in range(10)]
+
+        assert missing == [403] * 20
+        assert register({"room_code": "ABCD"}, **PLAYER).status_code == 201
 
     def test_the_default_allows_10_failures_a_minute(self, api, clock):
         answers = [guess(api, f"guess-{n}") for n in range(11)]
@@ -285,3 +298,36 @@ class TestJoinPageLimit:
 
         assert response.status_code == 429
         assert "Подождите 60 с и попробуйте снова." in response.content.decode()
+
+
+@pytest.mark.django_db
+class TestCountersHaveACacheOfTheirOwn:
+    """One counter per client: in the avatars' cache, a flood of clients culled the avatars
+    (the database cache culls in key order, and `avatar:` comes before `ratelimit:`)."""
+
+    def test_many_clients_counters_never_cull_avatars(self, api, fake_telegram, settings, clock):
+        settings.AVATAR_FETCH_RATE = settings.AVATAR_FETCH_TOTAL_RATE = "off"
+        entries = {"MAX_ENTRIES": 300}
+        settings.CACHES = {
+            "default": {**settings.CACHES["default"], "OPTIONS": entries},
+            settings.RATELIMIT_CACHE: {
+                **settings.CACHES[settings.RATELIMIT_CACHE],
+                "OPTIONS": entries,
+            },
+        }
+        users = range(1, 101)
+        for user in users:
+            fake_telegram.add_photo(user, AVATAR_JPEG)
+            assert api.get(f"/api/users/{user}/avatar").status_code == 200
+
+        for client in range(600):
+            address = {"REMOTE_ADDR": f"10.0.{client // 250}.{client % 250}"}
+            assert api.get("/api/rooms/ZZZZ", **address).status_code == 404
+
+        assert [api.get(f"/api/users/{user}/avatar").status_code for user in users] == [200] * 100
+        assert fake_telegram.count("getUserProfilePhotos") == 100
+        assert cache.get("avatar:1") is not None
+
+    def test_counters_and_avatars_live_in_two_caches(self, settings):
+        assert settings.RATELIMIT_CACHE != "default"
+        assert ratelimit.counters() is not cache

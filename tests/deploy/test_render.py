@@ -147,7 +147,7 @@ class TestRenderBuild:
         assert result.returncode == 0, result.stdout + result.stderr
         with sqlite3.connect(tmp_path / "db.sqlite3") as database:
             tables = {row[0] for row in database.execute("SELECT name FROM sqlite_master")}
-        assert {"rooms_room", "spirtuoz_cache"} <= tables
+        assert {"rooms_room", "spirtuoz_cache", "spirtuoz_ratelimit_cache"} <= tables
 
 
 class TestPrepare:
@@ -171,7 +171,7 @@ class TestPrepare:
             ).fetchall()
             tables = {row[0] for row in database.execute("SELECT name FROM sqlite_master")}
         assert admins == [("operator", 1)]
-        assert {"rooms_room", "spirtuoz_cache"} <= tables
+        assert {"rooms_room", "spirtuoz_cache", "spirtuoz_ratelimit_cache"} <= tables
 
     def test_without_admin_variables_it_makes_no_admin(self, tmp_path):
         result = run_script("prepare", script_environment(tmp_path))

@@ -181,6 +181,16 @@ class TestRoomRegisterRejectsBadInput:
             ({"app_url": "javascript:alert(1)"}, "app_url: must be an https:// URL"),
             ({"ws_url": None}, "ws_url: This field may not be null."),
             ({"app_url": ""}, "app_url: This field may not be blank."),
+            ({"ws_url": "wss://a.example:0/ws"}, "ws_url: must have a port from 1 to 65535"),
+            ({"ws_url": "wss://a.example:99999/ws"}, "ws_url: must have a port from 1 to 65535"),
+            ({"app_url": "https://a.example:0/"}, "app_url: must have a port from 1 to 65535"),
+            ({"ws_url": "wss://a.example/\u202egnp.exe"}, "ws_url: must not contain backslashes, control or invisible characters"),
+            ({"app_url": "https://a.example/\u200bx"}, "app_url: must not contain backslashes, control or invisible characters"),
+            ({"app_url": "https://a.example/\x07"}, "app_url: must not contain backslashes, control or invisible characters"),
+            ({"app_url": "http://evil.com\\@localhost/"}, "app_url: must not contain backslashes, control or invisible characters"),
+            ({"ws_url": "ws://evil.com\\@localhost/ws"}, "ws_url: must not contain backslashes, control or invisible characters"),
+            ({"app_url": "http://localhost:3000/join/GOOD"}, "app_url: must not be the hub's own /join/ page (it would send players round)"),
+            ({"app_url": "http://127.0.0.1/join"}, "app_url: must not be the hub's own /join/ page (it would send players round)"),
             (
                 {"ws_url": "wss://a.example/" + "x" * 2040},
                 "ws_url: must be at most 2048 characters",
@@ -210,6 +220,27 @@ class TestRoomRegisterRejectsBadInput:
         response = register({"app_url": app_url})
 
         assert response.status_code == 201
+
+    def test_it_refuses_an_app_url_at_the_public_urls_own_join_page(self, register, settings):
+        settings.PUBLIC_URL = "https://hub.example"
+
+        response = register({"app_url": "https://HUB.example/join/GOOD?x=1"})
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": "app_url: must not be the hub's own /join/ page (it would send players round)"
+        }
+
+    @pytest.mark.parametrize(
+        "app_url",
+        [
+            "https://other.example/join/GOOD",
+            "http://localhost:5173/joiner",
+            "https://a.example:65535/",
+        ],
+    )
+    def test_it_accepts_join_paths_elsewhere_and_every_real_port(self, register, app_url):
+        assert register({"app_url": app_url}).status_code == 201
 
     def test_it_accepts_urls_of_exactly_2048_characters(self, register):
         ws_url = "wss://a.example/" + "x" * (2048 - len("wss://a.example/"))

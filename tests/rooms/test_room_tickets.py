@@ -7,6 +7,7 @@ import time
 import jwt
 import pytest
 
+from avatars.links import avatar_image_url
 from rooms.models import PlayerVisit
 from tests.support.fake_telegram import TOKEN
 from tests.support.initdata import signed
@@ -49,7 +50,7 @@ class TestTickets:
             "sub": "777",
             "name": "Аня Смирнова",
             "username": "anya",
-            "avatar": "https://hub.example/api/users/777/avatar.jpg",
+            "avatar": avatar_image_url(user_id=777, base_url="https://hub.example"),
             "iat": claims["iat"],
             "exp": claims["iat"] + 300,
         }

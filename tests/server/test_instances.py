@@ -184,9 +184,9 @@ class TestInstances:
         image = http("GET", f"{instances.second.url}/api/users/7/avatar.jpg")
 
         version = hashlib.sha256(AVATAR_JPEG).hexdigest()[:16]
-        assert (status, avatar) == (
-            200,
-            {"avatar": f"http://hub.example/api/users/7/avatar.jpg?v={version}"},
+        assert status == 200
+        assert avatar["avatar"].startswith(
+            f"http://hub.example/api/users/7/avatar.jpg?v={version}&"
         )
         assert (image[0], image[2]) == (200, AVATAR_JPEG)
         assert lookups_of(instances.telegram, 7) == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.envfile import render, write_env_file
+from core.envfile import host_secret_in_force, render, write_env_file
 from rooms.apps import check_host_secret, check_init_data
 from telegrambot.apps import check_public_url
 from tests.support import BASE_DIR
@@ -30,6 +30,8 @@ print(json.dumps({name: getattr(settings, name) for name in (
       "CACHE_LOCATION": settings.CACHES["default"]["LOCATION"],
       "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
       "CACHE_OPTIONS": settings.CACHES["default"].get("OPTIONS", {}),
+      "RATELIMIT_CACHE": {key: settings.CACHES[settings.RATELIMIT_CACHE].get(key)
+                          for key in ("BACKEND", "LOCATION", "KEY_PREFIX")},
       "DATABASE": settings.DATABASES["default"]["NAME"],
       "CONN_MAX_AGE": settings.DATABASES["default"]["CONN_MAX_AGE"],
       "CONN_HEALTH_CHECKS": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"],
@@ -87,6 +89,11 @@ class TestSettings:
             "CACHE_LOCATION": "spirtuoz_cache",
             "CACHE_KEY_PREFIX": "",
             "CACHE_OPTIONS": {"MAX_ENTRIES": 5000},
+            "RATELIMIT_CACHE": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "spirtuoz_ratelimit_cache",
+                "KEY_PREFIX": None,
+            },
             "AVATAR_CACHE_SECONDS": 3600,
             "AVATAR_MISS_CACHE_SECONDS": 600,
             "AVATAR_STALE_SECONDS": 86400,
@@ -173,6 +180,11 @@ class TestSettings:
         assert loaded["CACHE"] == "django.core.cache.backends.redis.RedisCache"
         assert loaded["CACHE_LOCATION"] == "redis://cache.internal:6379/0"
         assert loaded["CACHE_KEY_PREFIX"] == "spirtuoz"
+        assert loaded["RATELIMIT_CACHE"] == {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://cache.internal:6379/0",
+            "KEY_PREFIX": "spirtuoz:ratelimit",
+        }
 
     def test_a_redis_that_is_down_or_hangs_costs_a_request_three_seconds_at_most(self):
         loaded = settings_with(SECRET_KEY="k", REDIS_URL="redis://cache.internal:6379/0")
@@ -238,6 +250,42 @@ class TestEnvFile:
         example = BASE_DIR / ".env.example"
 
         assert write_env_file(tmp_path / "a", example) != write_env_file(tmp_path / "b", example)
+
+    def test_the_host_secret_in_force_is_the_environments_over_the_files(self, tmp_path):
+        env_file = tmp_path / ".env"
+        written = write_env_file(env_file, BASE_DIR / ".env.example")
+
+        assert host_secret_in_force(env_file, {"HOST_SECRET": "from-env"}) == (
+            "from-env",
+            "the environment",
+        )
+        assert host_secret_in_force(env_file, {"HOST_SECRET": "  "}) == (written, ".env")
+        assert host_secret_in_force(tmp_path / "none", {}) == ("", "none")
+
+    def test_make_run_prints_the_host_secret_in_force(self, tmp_path):
+        # `python -m core.envfile`, as make run starts it, with a .env of its own.
+        (tmp_path / "core").mkdir()
+        (tmp_path / "core" / "envfile.py").write_text(
+            (BASE_DIR / "core" / "envfile.py").read_text()
+        )
+        (tmp_path / ".env.example").write_text((BASE_DIR / ".env.example").read_text())
+        (tmp_path / ".env").write_text("HOST_SECRET=from-the-file\n")
+
+        def run(**environment):
+            return subprocess.run(
+                [sys.executable, "-m", "core.envfile"],
+                cwd=tmp_path,
+                env={"PATH": os.environ["PATH"], **environment},
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=30,
+            ).stdout
+
+        assert run(HOST_SECRET="from-the-environment") == (
+            "Host App secret (HOST_SECRET, from the environment): from-the-environment\n"
+        )
+        assert run() == "Host App secret (HOST_SECRET, from .env): from-the-file\n"
 
     def test_it_leaves_an_existing_env_file_alone(self, tmp_path):
         env_file = tmp_path / ".env"
