@@ -1,4 +1,5 @@
-"""The hub's own middleware: health checks from any Host, and outages answered as 503."""
+"""The hub's own middleware: health checks from any Host, outages answered as 503, and the
+route of each request for its log lines and metrics."""
 
 import logging
 
@@ -6,6 +7,7 @@ from django.conf import settings
 from rest_framework import status
 
 from core.errors import error, outage_message
+from core.logs import request_route_set
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +65,17 @@ class OutageMiddleware:
         what = next(iter(str(exception).strip().splitlines()), "") or type(exception).__name__
         logger.warning("%s: %s %s: %s", message, request.method, request.path, what)
         return error(message, status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+class RequestRoute:
+    """Names the URL pattern that matched (`api/rooms/<str:code>`, never the path itself, so a
+    code or a token in it stays out) in the request's context (core/logs.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        request_route_set(request.resolver_match.route)

@@ -30,11 +30,13 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 django_application = get_wsgi_application()
 
 # After get_wsgi_application(), which sets Django up: these need the models.
+from monitoring.wsgi import Observed  # noqa: E402
 from rooms.lookup import RoomLookup  # noqa: E402
 from rooms.purger import purger_start  # noqa: E402
 from telegrambot.modes import webhook_configured  # noqa: E402
 
-application = RoomLookup(django_application)
+# Outermost: every request's context and count, the replayed room lookups' too.
+application = Observed(RoomLookup(django_application))
 # Ended rooms purged by a thread of each worker, beside the requests (rooms/purger.py).
 if _server is not None:
     purger_start()

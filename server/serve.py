@@ -27,12 +27,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spirtuoz.settings")
 
 from django.conf import settings
 
+from core.logs import ACCESS_FORMAT, ACCESS_LOGGER
 from server.accesslog import BackgroundStreamHandler
 
 WSGI_APP = "server.app:application"
 # How long a stopping worker may take before it is killed: Ctrl-C must always stop the hub.
 WORKERS_KILL_SECONDS = 5
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOGGER = "server"
 
 
@@ -61,7 +61,6 @@ def serve(app: str) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
-    stdout = {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
     server = Granian(
         app,
         address=settings.HOST,
@@ -73,25 +72,31 @@ def serve(app: str) -> None:
         respawn_failed_workers=True,
         workers_kill_timeout=WORKERS_KILL_SECONDS,
         log_access=True,
-        log_dictconfig={
-            "formatters": {
-                "plain": {"format": LOG_FORMAT},
-                "access": {"format": "%(message)s"},
-            },
-            "handlers": {
-                "console": {**stdout, "formatter": "plain"},
-                "access": {"()": BackgroundStreamHandler, "formatter": "access"},
-            },
-            "loggers": {
-                "_granian": {"handlers": ["console"], "level": "INFO", "propagate": False},
-                "granian.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
-                LOGGER: {"handlers": ["console"], "level": "INFO", "propagate": False},
-            },
-        },
+        log_access_format=ACCESS_FORMAT,
+        log_dictconfig=log_config(),
     )
     log = logging.getLogger(LOGGER)
     server.on_startup(lambda: _announce_when_ready(log))
     server.serve()
+
+
+def log_config() -> dict:
+    """granian's logging, with the hub's formatters and filters (settings.LOGGING): the same
+    format, request fields and redaction on its lines and access lines as on Django's."""
+    handler = {"formatter": settings.LOG_FORMAT, "filters": list(settings.LOGGING["filters"])}
+    return {
+        "formatters": settings.LOGGING["formatters"],
+        "filters": settings.LOGGING["filters"],
+        "handlers": {
+            "console": {**handler, "class": "logging.StreamHandler", "stream": "ext://sys.stdout"},
+            "access": {**handler, "()": BackgroundStreamHandler},
+        },
+        "loggers": {
+            "_granian": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            ACCESS_LOGGER: {"handlers": ["access"], "level": "INFO", "propagate": False},
+            LOGGER: {"handlers": ["console"], "level": "INFO", "propagate": False},
+        },
+    }
 
 
 def _announce_when_ready(log: Logger) -> None:
