@@ -37,6 +37,7 @@ REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 SECRET_SETTINGS = (
     "BOT_TOKEN",
     "HOST_SECRET",
+    "METRICS_TOKEN",
     "SECRET_KEY",
     "SECRET_KEY_AS_SET",
     "TELEGRAM_WEBHOOK_SECRET",

@@ -14,14 +14,18 @@ port. The Telegram bot is not this process's business: `make run` starts `manage
 beside it (server/supervisor.py).
 """
 
+import atexit
 import logging
 import multiprocessing
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import threading
 import time
 from logging import Logger
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spirtuoz.settings")
 
@@ -119,11 +123,28 @@ def _announce_when_ready(log: Logger) -> None:
     threading.Thread(target=wait_then_announce, name="readiness", daemon=True).start()
 
 
+def metrics_folder_prepare() -> None:
+    """An empty PROMETHEUS_MULTIPROC_DIR for the workers' metrics (monitoring/metrics.py), set
+    before they fork: the one given, emptied of an earlier run's files, or a fresh temporary
+    one, removed when the server stops."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        return
+    folder = tempfile.mkdtemp(prefix="spirtuoz-metrics-")
+    server = os.getpid()
+    # Forked workers inherit the exit hook; only this process removes the folder.
+    atexit.register(lambda: os.getpid() == server and shutil.rmtree(folder, ignore_errors=True))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+
+
 def main(argv: list[str]) -> None:
     """The hub, or another WSGI app served the same way (`make bench` serves its floor so)."""
     # Forked workers (Python 3.14 would spawn them): they start faster, and spawning needs a
     # resource-tracker process beside them.
     multiprocessing.set_start_method("fork", force=True)
+    metrics_folder_prepare()
     serve(argv[0] if argv else WSGI_APP)
 
 

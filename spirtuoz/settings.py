@@ -338,6 +338,9 @@ AVATAR_FAILURE_SECONDS = 5
 TELEGRAM_CONNECT_TIMEOUT = 3.05
 TELEGRAM_READ_TIMEOUT = 5.0
 
+# Set: GET /metrics answers with `Authorization: Bearer <this>`; unset: /metrics is a 404.
+METRICS_TOKEN = env("METRICS_TOKEN")
+
 # The largest request body the API reads; the admin keeps Django's own limit.
 API_MAX_BODY_BYTES = 16 * 1024
 
