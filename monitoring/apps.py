@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 
 
 class MonitoringConfig(AppConfig):
@@ -6,3 +7,9 @@ class MonitoringConfig(AppConfig):
     /metrics for a monitoring system, and the dashboard in the admin."""
 
     name = "monitoring"
+
+
+class HubAdminConfig(AdminConfig):
+    """Django's admin, with the hub's own site (monitoring/admin.py) as `admin.site`."""
+
+    default_site = "monitoring.admin.HubAdminSite"

@@ -31,6 +31,7 @@ django_application = get_wsgi_application()
 
 # After get_wsgi_application(), which sets Django up: these need the models.
 from monitoring.metrics import metrics_forget_dead_workers  # noqa: E402
+from monitoring.sampler import sampler_start  # noqa: E402
 from monitoring.wsgi import Observed  # noqa: E402
 from rooms.lookup import RoomLookup  # noqa: E402
 from rooms.purger import purger_start  # noqa: E402
@@ -43,6 +44,8 @@ if _server is not None:
     purger_start()
     # A worker that died left its metrics files behind (monitoring/metrics.py).
     metrics_forget_dead_workers()
+    # The dashboard's samples and Telegram tallies (monitoring/sampler.py).
+    sampler_start()
 
 if webhook_configured() and _server is not None:
     # The bot of this worker, in webhook mode: it also keeps groups' lobby cards up to date.

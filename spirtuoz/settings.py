@@ -99,7 +99,7 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS") or [
 CSRF_TRUSTED_ORIGINS = [PUBLIC_URL] if SERVED_OVER_HTTPS else []
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "monitoring.apps.HubAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -113,7 +113,7 @@ INSTALLED_APPS = [
     "rooms",
     "avatars",
     "telegrambot",
-    "monitoring",
+    "monitoring.apps.MonitoringConfig",
 ]
 
 MIDDLEWARE = [

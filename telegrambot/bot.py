@@ -9,12 +9,14 @@ import logging
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import DatabaseError
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
 from core.errors import outage_message
-from monitoring.services import telegram_call_record
+from monitoring.sampler import CHECK_SECONDS
+from monitoring.services import telegram_call_record, telegram_tally_flush
 from telegrambot import cards, services
 from telegrambot.handlers import add_handlers
 
@@ -33,9 +35,9 @@ class CountedRequest(HTTPXRequest):
         try:
             status, payload = await super().do_request(url, method, *args, **kwargs)
         except TelegramError:
-            await sync_to_async(telegram_call_record)(method=bot_api_method, ok=False)
+            telegram_call_record(method=bot_api_method, ok=False)
             raise
-        await sync_to_async(telegram_call_record)(method=bot_api_method, ok=200 <= status < 300)
+        telegram_call_record(method=bot_api_method, ok=200 <= status < 300)
         return status, payload
 
 
@@ -60,7 +62,19 @@ def build_application(*, polling: bool) -> Application:
     application.job_queue.run_repeating(
         _refresh_lobby_cards, interval=cards.SWEEP_SECONDS, first=cards.SWEEP_SECONDS
     )
+    # The dashboard's tally of this process's Bot API calls (monitoring/services.py).
+    application.job_queue.run_repeating(
+        _write_telegram_tally, interval=CHECK_SECONDS, first=CHECK_SECONDS
+    )
     return application
+
+
+async def _write_telegram_tally(context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        await sync_to_async(telegram_tally_flush)()
+    except DatabaseError as error:
+        # Kept for the next turn, a minute later.
+        logger.warning("Telegram call tally not written: %s", outage_message(error) or error)
 
 
 async def _refresh_lobby_cards(context: ContextTypes.DEFAULT_TYPE) -> None:
