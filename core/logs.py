@@ -2,10 +2,12 @@
 belongs to, and their two formats (LOG_FORMAT: plain text, or one JSON object per line).
 
 Libraries log URLs (httpx logs each Bot API request at INFO, and Bot API URLs carry the bot
-token), and an exception's text can quote a URL too. The filter sits on the console handler,
-so whatever reaches the log is redacted, whoever wrote it. A secret an app derives from a
-setting (the bot's webhook token, say) is registered with `redact_also` when the app starts;
-a secret the hub hands out and never stores (a room token) by its shape, with `redact_shape`.
+token), a client can put a secret in the path of its request, and an exception's text can quote
+a URL too. The filter sits on every handler (Django's console, and granian's lines and access
+lines, server/serve.py), so whatever reaches the log is redacted, whoever wrote it. A secret an
+app derives from a setting (the bot's webhook token, say) is registered with `redact_also` when
+the app starts; a secret the hub hands out and never stores (a room token) by its shape, with
+`redact_shape`.
 
 The request a line belongs to is in a context variable, set by the outermost WSGI wrapper
 (monitoring/wsgi.py) before anything else runs: its id (a sane X-Request-ID from the client,
