@@ -14,6 +14,13 @@ from monitoring.models import Sample, TelegramMinute
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_earlier_calls():
+    """Bot API calls the tests before this one made are still in this process's tally."""
+    services.telegram_tally_flush()
+    TelegramMinute.objects.all().delete()
+
+
 class TestSamples:
     def test_it_samples_at_most_once_per_five_minutes_whoever_asks(self, register, time_machine):
         time_machine.move_to("2026-11-24 20:00:00Z", tick=False)
@@ -45,7 +52,6 @@ class TestSamples:
 
     def test_telegram_calls_are_tallied_per_minute_and_added_to(self, time_machine):
         time_machine.move_to("2026-11-24 20:00:10Z", tick=False)
-        services.telegram_tally_flush()
         for ok in (True, True, False):
             services.telegram_call_record(method="getMe", ok=ok)
         services.telegram_tally_flush()
@@ -62,7 +68,6 @@ class TestSamples:
         self, monkeypatch, caplog, time_machine
     ):
         time_machine.move_to("2026-11-24 20:00:10Z", tick=False)
-        services.telegram_tally_flush()
         services.telegram_call_record(method="getMe", ok=False)
 
         def refused(**kwargs):
