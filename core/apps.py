@@ -8,6 +8,10 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self) -> None:
+        import logging
+
         from core.ratelimit import rate_settings_check
 
         rate_settings_check()
+        # Python's warnings become log lines too, in the log's format and redacted.
+        logging.captureWarnings(True)

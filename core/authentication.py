@@ -13,6 +13,12 @@ from core.initdata import InvalidInitData, init_data_verify
 KEYWORD = "tma"
 
 
+def bearer_token(request) -> str:
+    """The token of `Authorization: Bearer <token>`, or "" without one."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 class TelegramInitData(authentication.BaseAuthentication):
     def authenticate(self, request):
         scheme, _, value = request.headers.get("Authorization", "").partition(" ")

@@ -1,5 +1,6 @@
-"""The hub's own middleware: health checks from any Host, outages answered as 503, and 405s
-answered in the API's error shape."""
+"""The hub's own middleware: health checks from any Host, outages answered as 503, 405s
+answered in the API's error shape, one admin login at a time, and the route of each request
+for its log lines and metrics."""
 
 import logging
 import threading
@@ -8,6 +9,7 @@ from django.conf import settings
 from rest_framework import status
 
 from core.errors import ApplicationError, application_error, error, outage_message
+from core.logs import request_route_set
 
 logger = logging.getLogger(__name__)
 
@@ -122,3 +124,17 @@ class OneAdminLoginAtATime:
             return self.get_response(request)
         finally:
             _admin_login.release()
+
+
+class RequestRoute:
+    """Names the URL pattern that matched (`api/rooms/<str:code>`, never the path itself, so a
+    code or a token in it stays out) in the request's context (core/logs.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        request_route_set(request.resolver_match.route)

@@ -39,6 +39,7 @@ from django.db import DatabaseError
 from rest_framework.exceptions import Throttled
 
 from core.errors import DATABASE_UNAVAILABLE
+from monitoring.services import rate_limit_hit_record
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +125,12 @@ class Limit:
             raise self.exceeded(wait)
 
     def exceeded(self, wait: int) -> LimitExceeded:
+        self.refused()
         return LimitExceeded(wait=wait, detail=self.refusal)
+
+    def refused(self) -> None:
+        """Count one request this limit refused (/metrics); `exceeded` counts its own."""
+        rate_limit_hit_record(limit=self.scope)
 
     def hit(self, meta: Mapping) -> None:
         """Count one mistake against the client."""

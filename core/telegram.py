@@ -7,8 +7,10 @@ stands in for Telegram by setting FILE_API_URL alone. URLs carry the token, so n
 raised here quotes one: callers may log these errors as they are.
 """
 
+import functools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache as once
 
@@ -16,6 +18,8 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from requests.adapters import HTTPAdapter
+
+from monitoring.services import telegram_call_record
 
 CHUNK_BYTES = 64 * 1024
 
@@ -72,6 +76,28 @@ def _session() -> requests.Session:
     return session
 
 
+def _counted(method: str | None = None) -> Callable:
+    """Counts each call of the decorated function by its Bot API method (`method`, or the
+    function's first argument) and outcome: a TelegramError raised is an error."""
+
+    def decorator(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def counted(*args, **kwargs):
+            name = method or args[0]
+            try:
+                result = function(*args, **kwargs)
+            except TelegramError:
+                telegram_call_record(method=name, ok=False)
+                raise
+            telegram_call_record(method=name, ok=True)
+            return result
+
+        return counted
+
+    return decorator
+
+
+@_counted()
 def call(method: str, deadline: Deadline, **params) -> dict | list | bool:
     """The `result` of a Bot API method, or a TelegramError."""
     url = f"{settings.FILE_API_URL}/bot{settings.BOT_TOKEN}/{method}"
@@ -94,6 +120,7 @@ def call(method: str, deadline: Deadline, **params) -> dict | list | bool:
     raise TelegramUnavailable(f"{method} failed with HTTP {response.status_code}: {description}")
 
 
+@_counted("download")
 def download(file_path: str, deadline: Deadline, max_bytes: int) -> bytes:
     url = f"{settings.FILE_API_URL}/file/bot{settings.BOT_TOKEN}/{file_path}"
     response = _request("GET", url, deadline)

@@ -1,8 +1,12 @@
 """The operator's view of rooms: what is live, what expired, and a way to close rooms."""
 
+from datetime import datetime
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from rooms import services
 from rooms.models import Room
@@ -43,6 +47,26 @@ class HostOnlineFilter(admin.SimpleListFilter):
         return queryset
 
 
+# So that every column of the list fits on a 1,280 px screen: a URL (up to 1,000 characters)
+# shows its start and a time its day and minute, each whole on hover.
+URL_SHOWN_CHARACTERS = 24
+TIME_SHOWN_FORMAT = "M j, H:i"
+
+
+def _shortened(url: str) -> str:
+    shown = Truncator(url).chars(URL_SHOWN_CHARACTERS)
+    return format_html('<span title="{}">{}</span>', url, shown)
+
+
+def _short_time(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return format_html(
+        '<span title="{}">{}</span>',
+        local.isoformat(),
+        dateformat.format(local, TIME_SHOWN_FORMAT),
+    )
+
+
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
     list_display = [
@@ -51,11 +75,11 @@ class RoomAdmin(admin.ModelAdmin):
         "state",
         "players_of_max",
         "host_online",
-        "last_seen_at",
-        "ws_url",
-        "app_url",
-        "created_at",
-        "expires_at",
+        "last_seen",
+        "short_ws_url",
+        "short_app_url",
+        "created",
+        "expires",
     ]
     list_filter = [RoomStatusFilter, HostOnlineFilter, "state"]
     search_fields = ["code"]
@@ -80,6 +104,26 @@ class RoomAdmin(admin.ModelAdmin):
     @admin.display(description="players")
     def players_of_max(self, room: Room) -> str:
         return f"{room.players}/{room.max_players}" if room.max_players else str(room.players)
+
+    @admin.display(description="WebSocket URL", ordering="ws_url")
+    def short_ws_url(self, room: Room) -> str:
+        return _shortened(room.ws_url)
+
+    @admin.display(description="Mini App URL", ordering="app_url")
+    def short_app_url(self, room: Room) -> str:
+        return _shortened(room.app_url)
+
+    @admin.display(description="last seen", ordering="last_seen_at")
+    def last_seen(self, room: Room) -> str:
+        return _short_time(room.last_seen_at)
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, room: Room) -> str:
+        return _short_time(room.created_at)
+
+    @admin.display(description="expires", ordering="expires_at")
+    def expires(self, room: Room) -> str:
+        return _short_time(room.expires_at)
 
     @admin.display(description="host online", boolean=True)
     def host_online(self, room: Room) -> bool:

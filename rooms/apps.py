@@ -8,8 +8,12 @@ class RoomsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from core.logs import redact_shape
+        from rooms.tokens import ROOM_TOKEN_SHAPE
+
         checks.register(check_host_secret, checks.Tags.security)
         checks.register(check_init_data, checks.Tags.security)
+        redact_shape(ROOM_TOKEN_SHAPE)
 
 
 def check_host_secret(app_configs, **kwargs) -> list[checks.CheckMessage]:

@@ -47,6 +47,7 @@ from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.utils import timezone
 
+from core.logs import request_context, request_route_set
 from core.middleware import DATABASE_FAILED
 from rooms.limits import ROOM_LOOKUP_MISS
 from rooms.selectors import RoomFreshness, room_changes, room_freshness
@@ -83,6 +84,8 @@ class _Kept:
     changes_at: float
     # Its shape is one Django answers alike every time: it may be replayed.
     replayable: bool
+    # The URL pattern Django matched, named again in the context of each replay (for logs).
+    route: str | None = None
 
 
 class _Changes:
@@ -151,6 +154,7 @@ class RoomLookup:
             except DatabaseError as failed:
                 return self._django_after(failed, reused, environ, start_response)
             if stands:
+                request_route_set(kept.route)
                 start_response(kept.answer.status, list(kept.answer.headers))
                 return [kept.answer.body]
         return self._ask_django(environ, start_response, base, found[1], reused)
@@ -233,6 +237,7 @@ class RoomLookup:
             answer,
             changes_at=freshness.changes_at,
             replayable=shape in self.steady,
+            route=getattr(request_context(), "route", None),
         )
 
 

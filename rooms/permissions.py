@@ -12,6 +12,7 @@ import logging
 from django.conf import settings
 from rest_framework import exceptions, permissions, status
 
+from core.authentication import bearer_token
 from core.ratelimit import client_address
 from rooms.limits import HOST_AUTH_FAIL
 from rooms.models import Room
@@ -102,9 +103,9 @@ def _secret_from(request) -> str:
     header = request.headers.get("X-Host-Secret", "")
     if header:
         return header
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
+    token = bearer_token(request)
+    if token:
+        return token
     body = request.data
     if isinstance(body, dict) and isinstance(body.get("host_secret"), str):
         return body["host_secret"]

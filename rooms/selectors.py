@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from rooms.models import PlayerVisit, Room, online_since, online_until
@@ -83,3 +85,23 @@ def room_freshness(*, code: str) -> RoomFreshness | None:
         # Just after the last moment it shows its host online.
         changes_at = min(expires_at, online_until(last_seen_at) + timedelta(milliseconds=1))
     return RoomFreshness(version=version, changes_at=changes_at.timestamp())
+
+
+@dataclass(frozen=True)
+class RoomsNow:
+    """How the night is going, right now."""
+
+    live: int
+    hosts_online: int
+    players: int
+
+
+def rooms_now() -> RoomsNow:
+    """Live rooms, those of them whose host is online, and the players they report: one query."""
+    now = timezone.now()
+    counts = Room.objects.live(now).aggregate(
+        live=Count("pk"),
+        hosts_online=Count("pk", filter=Q(last_seen_at__gte=online_since(now))),
+        players=Coalesce(Sum("players"), 0),
+    )
+    return RoomsNow(**counts)

@@ -9,11 +9,15 @@ token: hosts of live rooms lose their hold on them (SECURITY.md says what that m
 
 import base64
 import hmac
+import re
 import secrets
 
 from django.utils.crypto import salted_hmac
 
 KEY_SALT = "spirtuoz.rooms.room_token"
+# What a room token looks like (43 URL-safe base64 characters) wherever it stands in a line: the
+# hub never stores one, so its log lines redact it by its shape (rooms/apps.py).
+ROOM_TOKEN_SHAPE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 
 
 def token_salt_new() -> str:

@@ -378,6 +378,7 @@ def room_join(request, code: str):
     """
     wait = ROOM_LOOKUP_MISS.wait(request.META)
     if wait is not None:
+        ROOM_LOOKUP_MISS.refused()
         response = _join_page(
             request, "rooms/join_too_many.html", {"wait": wait}, status.HTTP_429_TOO_MANY_REQUESTS
         )

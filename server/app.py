@@ -30,14 +30,22 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 django_application = get_wsgi_application()
 
 # After get_wsgi_application(), which sets Django up: these need the models.
+from monitoring.metrics import metrics_forget_dead_workers  # noqa: E402
+from monitoring.sampler import sampler_start  # noqa: E402
+from monitoring.wsgi import Observed  # noqa: E402
 from rooms.lookup import RoomLookup  # noqa: E402
 from rooms.purger import purger_start  # noqa: E402
 from telegrambot.modes import webhook_configured  # noqa: E402
 
-application = RoomLookup(django_application)
+# Outermost: every request's context and count, the replayed room lookups' too.
+application = Observed(RoomLookup(django_application))
 # Ended rooms purged by a thread of each worker, beside the requests (rooms/purger.py).
 if _server is not None:
     purger_start()
+    # A worker that died left its metrics files behind (monitoring/metrics.py).
+    metrics_forget_dead_workers()
+    # The dashboard's samples and Telegram tallies (monitoring/sampler.py).
+    sampler_start()
 
 if webhook_configured() and _server is not None:
     # The bot of this worker, in webhook mode: it also keeps groups' lobby cards up to date.

@@ -14,25 +14,29 @@ port. The Telegram bot is not this process's business: `make run` starts `manage
 beside it (server/supervisor.py).
 """
 
+import atexit
 import logging
 import multiprocessing
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import threading
 import time
 from logging import Logger
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spirtuoz.settings")
 
 from django.conf import settings
 
+from core.logs import ACCESS_FORMAT, ACCESS_LOGGER
 from server.accesslog import BackgroundStreamHandler
 
 WSGI_APP = "server.app:application"
 # How long a stopping worker may take before it is killed: Ctrl-C must always stop the hub.
 WORKERS_KILL_SECONDS = 5
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOGGER = "server"
 
 
@@ -61,7 +65,6 @@ def serve(app: str) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
-    stdout = {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
     server = Granian(
         app,
         address=settings.HOST,
@@ -73,25 +76,31 @@ def serve(app: str) -> None:
         respawn_failed_workers=True,
         workers_kill_timeout=WORKERS_KILL_SECONDS,
         log_access=True,
-        log_dictconfig={
-            "formatters": {
-                "plain": {"format": LOG_FORMAT},
-                "access": {"format": "%(message)s"},
-            },
-            "handlers": {
-                "console": {**stdout, "formatter": "plain"},
-                "access": {"()": BackgroundStreamHandler, "formatter": "access"},
-            },
-            "loggers": {
-                "_granian": {"handlers": ["console"], "level": "INFO", "propagate": False},
-                "granian.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
-                LOGGER: {"handlers": ["console"], "level": "INFO", "propagate": False},
-            },
-        },
+        log_access_format=ACCESS_FORMAT,
+        log_dictconfig=log_config(),
     )
     log = logging.getLogger(LOGGER)
     server.on_startup(lambda: _announce_when_ready(log))
     server.serve()
+
+
+def log_config() -> dict:
+    """granian's logging, with the hub's formatters and filters (settings.LOGGING): the same
+    format, request fields and redaction on its lines and access lines as on Django's."""
+    handler = {"formatter": settings.LOG_FORMAT, "filters": list(settings.LOGGING["filters"])}
+    return {
+        "formatters": settings.LOGGING["formatters"],
+        "filters": settings.LOGGING["filters"],
+        "handlers": {
+            "console": {**handler, "class": "logging.StreamHandler", "stream": "ext://sys.stdout"},
+            "access": {**handler, "()": BackgroundStreamHandler},
+        },
+        "loggers": {
+            "_granian": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            ACCESS_LOGGER: {"handlers": ["access"], "level": "INFO", "propagate": False},
+            LOGGER: {"handlers": ["console"], "level": "INFO", "propagate": False},
+        },
+    }
 
 
 def _announce_when_ready(log: Logger) -> None:
@@ -114,11 +123,28 @@ def _announce_when_ready(log: Logger) -> None:
     threading.Thread(target=wait_then_announce, name="readiness", daemon=True).start()
 
 
+def metrics_folder_prepare() -> None:
+    """An empty PROMETHEUS_MULTIPROC_DIR for the workers' metrics (monitoring/metrics.py), set
+    before they fork: the one given, emptied of an earlier run's files, or a fresh temporary
+    one, removed when the server stops."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        return
+    folder = tempfile.mkdtemp(prefix="spirtuoz-metrics-")
+    server = os.getpid()
+    # Forked workers inherit the exit hook; only this process removes the folder.
+    atexit.register(lambda: os.getpid() == server and shutil.rmtree(folder, ignore_errors=True))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+
+
 def main(argv: list[str]) -> None:
     """The hub, or another WSGI app served the same way (`make bench` serves its floor so)."""
     # Forked workers (Python 3.14 would spawn them): they start faster, and spawning needs a
     # resource-tracker process beside them.
     multiprocessing.set_start_method("fork", force=True)
+    metrics_folder_prepare()
     serve(argv[0] if argv else WSGI_APP)
 
 

@@ -27,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+from core.logs import PLAIN_FORMAT
 from server.parent import die_with_parent
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -101,7 +102,7 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO,
         stream=sys.stdout,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=PLAIN_FORMAT,
     )
     sys.exit(Supervisor().run())
 

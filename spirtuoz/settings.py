@@ -13,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
+from core.logs import PLAIN_FORMAT
 from spirtuoz.secretkey import django_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -99,7 +100,7 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS") or [
 CSRF_TRUSTED_ORIGINS = [PUBLIC_URL] if SERVED_OVER_HTTPS else []
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "monitoring.apps.HubAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -114,12 +115,14 @@ INSTALLED_APPS = [
     "rooms",
     "avatars",
     "telegrambot",
+    "monitoring.apps.MonitoringConfig",
 ]
 
 MIDDLEWARE = [
     "core.middleware.HealthCheckFromAnyHost",
     "core.middleware.JsonMethodNotAllowed",
     "core.middleware.OneAdminLoginAtATime",
+    "core.middleware.RequestRoute",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -387,26 +390,45 @@ AVATAR_FAILURE_SECONDS = 5
 TELEGRAM_CONNECT_TIMEOUT = 3.05
 TELEGRAM_READ_TIMEOUT = 5.0
 
+# Set: GET /metrics answers with `Authorization: Bearer <this>`; unset: /metrics is a 404.
+METRICS_TOKEN = env("METRICS_TOKEN")
+
 # The largest request body the API reads; the admin keeps Django's own limit.
 API_MAX_BODY_BYTES = 16 * 1024
 
+# "plain" (timestamped text lines) or "json" (one JSON object per line, core/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
+
+# server/serve.py gives granian's handlers the same formatters and filters.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"redact_secrets": {"()": "core.logs.RedactSecrets"}},
+    "formatters": {
+        "plain": {"format": PLAIN_FORMAT},
+        "json": {"()": "core.logs.JsonLines"},
+    },
+    # In this order: the request's fields are on the record before the redaction reads it.
+    "filters": {
+        "request_fields": {"()": "core.logs.RequestFields"},
+        "redact_secrets": {"()": "core.logs.RedactSecrets"},
+    },
     "handlers": {
         # stdout, which Render (like most hosts) collects as the service's log.
         "console": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
-            "formatter": "plain",
-            "filters": ["redact_secrets"],
+            "formatter": LOG_FORMAT,
+            "filters": ["request_fields", "redact_secrets"],
         }
     },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Its 4xx warnings repeat the access line: one line per request. Its 5xx errors, with
+        # their tracebacks, still go out.
+        "django.request": {"level": "ERROR"},
         # httpx logs every Bot API request at INFO, a long poll every few seconds: noise.
         # Its warnings still reach the console, redacted like every other line.
         "httpx": {"level": "WARNING"},

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("avatars.urls")),
     path("", include("telegrambot.urls")),
     path("", include("core.urls")),
+    path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
 ]
 

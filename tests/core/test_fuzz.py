@@ -193,7 +193,9 @@ def hub(settings, fake_telegram, api):
 @pytest.mark.django_db
 class TestFuzzing:
     def test_registrations_with_any_field_values_store_only_valid_rooms(self, hub, settings):
-        @FUZZ
+        # More examples than the other fuzz tests: how many of them reach storage varies with
+        # the engine's exploration, which shifts with unrelated changes to the hub's code.
+        @hypothesis_settings(FUZZ, max_examples=160)
         @given(body=register_fields())
         def register(body):
             response = hub.generic(

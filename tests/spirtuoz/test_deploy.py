@@ -234,4 +234,4 @@ class TestLocalServer:
 
         status, _, page = browser.request("/admin/")
         assert status == 200
-        assert b"Site administration" in page
+        assert b"<title>Tonight | Spirtuoz hub</title>" in page
