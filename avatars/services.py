@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from core import telegram
+from core.bulkheads import RETRY_AFTER_SECONDS
 from core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -62,28 +63,41 @@ def avatar_get(*, user_id: int) -> Avatar | None:
         raise AvatarsNotConfigured
     keys = _Keys(user_id)
     give_up_at = time.monotonic() + settings.AVATAR_DEADLINE_SECONDS + 1
-    while True:
-        found = cache.get_many([keys.entry, keys.failure, keys.lock, RETRY_AT_KEY])
-        entry = found.get(keys.entry)
-        if entry is not None and entry["fresh_until"] > time.time():
-            return _avatar(entry, stale=False)
-        failure = found.get(keys.failure) or _rate_limit_failure(found.get(RETRY_AT_KEY))
-        if failure is not None:
-            return _stale_or_raise(entry, failure)
-        if keys.lock not in found:
-            token = uuid.uuid4().hex
-            if cache.add(keys.lock, token, timeout=_lock_seconds()):
-                try:
-                    return _refresh(user_id, keys, stale=entry)
-                finally:
-                    if cache.get(keys.lock) == token:
-                        cache.delete(keys.lock)
-        elif entry is not None:
-            # Somebody is refreshing it: the previous copy is good enough meanwhile.
-            return _avatar(entry, stale=True)
-        if time.monotonic() >= give_up_at:
-            return _stale_or_raise(entry, _failure(telegram.TelegramTimeout()))
-        time.sleep(POLL_SECONDS)
+    # Asking Telegram, and waiting for whoever asks, each hold a slot (core/bulkheads.py); a
+    # request that finds none free is refused at once rather than queued.
+    asking, waiting = telegram.asking_slot(), telegram.waiting_slot()
+    busy = _failure(telegram.TelegramBusy())
+    try:
+        while True:
+            found = cache.get_many([keys.entry, keys.failure, keys.lock, RETRY_AT_KEY])
+            entry = found.get(keys.entry)
+            if entry is not None and entry["fresh_until"] > time.time():
+                return _avatar(entry, stale=False)
+            failure = found.get(keys.failure) or _rate_limit_failure(found.get(RETRY_AT_KEY))
+            if failure is not None:
+                return _stale_or_raise(entry, failure)
+            if keys.lock not in found:
+                if not asking.take():
+                    return _stale_or_raise(entry, busy)
+                token = uuid.uuid4().hex
+                if cache.add(keys.lock, token, timeout=_lock_seconds()):
+                    try:
+                        return _refresh(user_id, keys, stale=entry)
+                    finally:
+                        if cache.get(keys.lock) == token:
+                            cache.delete(keys.lock)
+                asking.release()
+            elif entry is not None:
+                # Somebody is refreshing it: the previous copy is good enough meanwhile.
+                return _avatar(entry, stale=True)
+            if time.monotonic() >= give_up_at:
+                return _stale_or_raise(entry, _failure(telegram.TelegramTimeout()))
+            if not waiting.take():
+                return _stale_or_raise(entry, busy)
+            time.sleep(POLL_SECONDS)
+    finally:
+        asking.release()
+        waiting.release()
 
 
 @dataclass(frozen=True)
@@ -175,6 +189,12 @@ def _failure(error: telegram.TelegramError) -> dict:
             "status": 503,
             "message": f"Telegram asked the hub to slow down; try again in {error.retry_after} s",
             "retry_after": error.retry_after,
+        }
+    if isinstance(error, telegram.TelegramBusy):
+        return {
+            "status": 503,
+            "message": "the hub is waiting on Telegram for too many avatars; try again shortly",
+            "retry_after": RETRY_AFTER_SECONDS,
         }
     if isinstance(error, telegram.TelegramTimeout):
         return {"status": 504, "message": "Telegram did not answer in time; try again shortly"}

@@ -3,7 +3,8 @@
 granian, a WSGI server written in Rust, parses HTTP outside the interpreter: on the same two
 cores it answers several times more requests per second than a server parsing HTTP in Python
 (bench/RESULTS.md). WEB_CONCURRENCY worker processes (default 2) of WEB_THREADS threads each
-(default 4), on the address from Django's settings (HOST and PORT, so `.env` applies), one
+(default 4) that serve rooms, and threads beside them for requests that wait (threads()), on the
+address from Django's settings (HOST and PORT, so `.env` applies), one
 access line per request on stdout, and a banner once connections are taken.
 
 The main process reads settings only; each worker, forked from it, sets Django up itself. A
@@ -41,9 +42,11 @@ def workers() -> int:
 
 
 def threads() -> int:
-    """Threads per worker: requests that wait (an avatar lookup holds one for up to 10 s) need
-    a few, and every thread keeps a database connection of its own."""
-    return int(os.environ.get("WEB_THREADS", "4"))
+    """Threads per worker that serve rooms (every thread keeps a database connection of its
+    own), plus one for each slot of the bulkheads (core/bulkheads.py): requests that wait on
+    Telegram hold those, never these."""
+    serving = int(os.environ.get("WEB_THREADS", "4"))
+    return serving + settings.TELEGRAM_CONCURRENCY + settings.TELEGRAM_WAITERS
 
 
 def banner(log: Logger) -> None:

@@ -334,9 +334,17 @@ AVATAR_DEADLINE_SECONDS = 8.0
 AVATAR_FAILURE_SECONDS = 5
 TELEGRAM_CONNECT_TIMEOUT = 3.05
 TELEGRAM_READ_TIMEOUT = 5.0
+# Avatar requests per worker that may ask Telegram at once, and that may wait at once for
+# one of those (players loading the same avatar): each holds a thread of its own for up to
+# AVATAR_DEADLINE_SECONDS, beside the WEB_THREADS that serve rooms. One more of either gets
+# 503 at once (core/bulkheads.py).
+TELEGRAM_CONCURRENCY = envint("TELEGRAM_CONCURRENCY", "8")
+TELEGRAM_WAITERS = envint("TELEGRAM_WAITERS", "24")
 
 # The largest request body the API reads; the admin keeps Django's own limit.
 API_MAX_BODY_BYTES = 16 * 1024
+if min(TELEGRAM_CONCURRENCY, TELEGRAM_WAITERS) <= 0:
+    raise ImproperlyConfigured("TELEGRAM_CONCURRENCY and TELEGRAM_WAITERS must be above 0")
 
 LOGGING = {
     "version": 1,
