@@ -31,6 +31,12 @@ from django.conf import settings
 from server.accesslog import BackgroundStreamHandler
 
 WSGI_APP = "server.app:application"
+# A connection that has sent no request, or no whole request head, for this long is closed: an
+# idle keep-alive connection and a client that connects and says nothing alike.
+IDLE_CONNECTION_SECONDS = 20
+# Connections each worker holds open at once (granian's "backpressure"; one beyond waits in the
+# listen queue): each costs a few kilobytes, and a thousand idle ones must not lock clients out.
+CONNECTIONS_PER_WORKER = 2048
 # How long a stopping worker may take before it is killed: Ctrl-C must always stop the hub.
 WORKERS_KILL_SECONDS = 5
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -43,10 +49,15 @@ def workers() -> int:
 
 def threads() -> int:
     """Threads per worker that serve rooms (every thread keeps a database connection of its
-    own), plus one for each slot of the bulkheads (core/bulkheads.py): requests that wait on
-    Telegram hold those, never these."""
+    own), plus one for each slot of the bulkheads (core/bulkheads.py): requests that wait on a
+    client's body or on Telegram hold those, never these."""
     serving = int(os.environ.get("WEB_THREADS", "4"))
-    return serving + settings.TELEGRAM_CONCURRENCY + settings.TELEGRAM_WAITERS
+    bulkheads = (
+        settings.REQUEST_BODY_READERS,
+        settings.TELEGRAM_CONCURRENCY,
+        settings.TELEGRAM_WAITERS,
+    )
+    return serving + sum(bulkheads)
 
 
 def banner(log: Logger) -> None:
@@ -62,7 +73,8 @@ def banner(log: Logger) -> None:
 
 def serve(app: str) -> None:
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
 
     stdout = {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
     server = Granian(
@@ -71,6 +83,11 @@ def serve(app: str) -> None:
         port=settings.PORT,
         interface=Interfaces.WSGI,
         websockets=False,
+        # HTTP/1.1 only: Render's proxy speaks it, and granian's HTTP/1-or-2 detection waits
+        # for a first byte with no timeout, so a silent connection would be held for ever.
+        http=HTTPModes.http1,
+        http1_settings=HTTP1Settings(header_read_timeout=IDLE_CONNECTION_SECONDS * 1000),
+        backpressure=CONNECTIONS_PER_WORKER,
         workers=workers(),
         blocking_threads=threads(),
         respawn_failed_workers=True,

@@ -343,8 +343,15 @@ TELEGRAM_WAITERS = envint("TELEGRAM_WAITERS", "24")
 
 # The largest request body the API reads; the admin keeps Django's own limit.
 API_MAX_BODY_BYTES = 16 * 1024
-if min(TELEGRAM_CONCURRENCY, TELEGRAM_WAITERS) <= 0:
-    raise ImproperlyConfigured("TELEGRAM_CONCURRENCY and TELEGRAM_WAITERS must be above 0")
+# Under the server (server/bodies.py), a request's body is read whole before Django sees it:
+# within this many seconds (else 408), by at most REQUEST_BODY_READERS requests per worker at
+# once (one more gets 503 at once), each in a thread of its own beside the WEB_THREADS.
+REQUEST_BODY_SECONDS = 10
+REQUEST_BODY_READERS = envint("REQUEST_BODY_READERS", "4")
+if min(TELEGRAM_CONCURRENCY, TELEGRAM_WAITERS, REQUEST_BODY_READERS) <= 0:
+    raise ImproperlyConfigured(
+        "TELEGRAM_CONCURRENCY, TELEGRAM_WAITERS and REQUEST_BODY_READERS must be above 0"
+    )
 
 LOGGING = {
     "version": 1,
