@@ -157,9 +157,19 @@ DATABASES = {
 # minutes an unanswered TCP connect can take: then the hub answers 503 (see core/errors.py).
 # The URL may set its own, e.g. `?connect_timeout=10`.
 DATABASE_CONNECT_TIMEOUT_SECONDS = 3
+# A server that accepted the connection but does not answer a query (hung, or cut off behind
+# a proxy) costs a request at most this many seconds, and so a 503 within 10 s even with a
+# reconnection after it: the hub's own backend stops waiting then (core/postgresql/base.py),
+# and the server is asked to give up a second sooner (statement_timeout), so that a query
+# that is merely slow ends with the server's own error, on a connection still usable.
+DATABASE_QUERY_SECONDS = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT_SECONDS)
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "options", f"-c statement_timeout={(DATABASE_QUERY_SECONDS - 1) * 1000}"
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock when a transaction starts, so concurrent
