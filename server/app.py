@@ -2,7 +2,8 @@
 
 Imported only in the server's worker processes (server/serve.py), so what it sets applies to
 them alone (and in webhook mode each starts its bot, on a thread of its own):
-- request bodies read whole, bounded in size and time, before Django (server/bodies.py);
+- request bodies read whole, bounded in size and time, before Django (server/bodies.py), and
+  WEB_THREADS requests at a time running the hub's code (server/serving.py);
 - each worker dies with the server's main process: killed, that process would otherwise leave
   its workers serving the port beside whatever starts next;
 - a thread that purges ended rooms every ROOM_PURGE_SECONDS, taking turns with the other
@@ -34,9 +35,10 @@ django_application = get_wsgi_application()
 from rooms.lookup import RoomLookup  # noqa: E402
 from rooms.purger import purger_start  # noqa: E402
 from server.bodies import BoundedBody  # noqa: E402
+from server.serving import Serving  # noqa: E402
 from telegrambot.modes import webhook_configured  # noqa: E402
 
-application = BoundedBody(RoomLookup(django_application))
+application = BoundedBody(Serving(RoomLookup(django_application)))
 # Ended rooms purged by a thread of each worker, beside the requests (rooms/purger.py).
 if _server is not None:
     purger_start()

@@ -51,13 +51,12 @@ def threads() -> int:
     """Threads per worker that serve rooms (every thread keeps a database connection of its
     own), plus one for each slot of the bulkheads (core/bulkheads.py): requests that wait on a
     client's body or on Telegram hold those, never these."""
-    serving = int(os.environ.get("WEB_THREADS", "4"))
     bulkheads = (
         settings.REQUEST_BODY_READERS,
         settings.TELEGRAM_CONCURRENCY,
         settings.TELEGRAM_WAITERS,
     )
-    return serving + sum(bulkheads)
+    return settings.WEB_THREADS + sum(bulkheads)
 
 
 def banner(log: Logger) -> None:

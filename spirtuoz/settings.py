@@ -344,6 +344,9 @@ AVATAR_DEADLINE_SECONDS = 8.0
 AVATAR_FAILURE_SECONDS = 5
 TELEGRAM_CONNECT_TIMEOUT = 3.05
 TELEGRAM_READ_TIMEOUT = 5.0
+# Requests per worker that run the hub's code at once (server/serve.py); each thread keeps a
+# database connection of its own.
+WEB_THREADS = envint("WEB_THREADS", "4")
 # Avatar requests per worker that may ask Telegram at once, and that may wait at once for
 # one of those (players loading the same avatar): each holds a thread of its own for up to
 # AVATAR_DEADLINE_SECONDS, beside the WEB_THREADS that serve rooms. One more of either gets
@@ -357,10 +360,11 @@ API_MAX_BODY_BYTES = 16 * 1024
 # within this many seconds (else 408), by at most REQUEST_BODY_READERS requests per worker at
 # once (one more gets 503 at once), each in a thread of its own beside the WEB_THREADS.
 REQUEST_BODY_SECONDS = 10
-REQUEST_BODY_READERS = envint("REQUEST_BODY_READERS", "4")
-if min(TELEGRAM_CONCURRENCY, TELEGRAM_WAITERS, REQUEST_BODY_READERS) <= 0:
+REQUEST_BODY_READERS = envint("REQUEST_BODY_READERS", "16")
+if min(WEB_THREADS, TELEGRAM_CONCURRENCY, TELEGRAM_WAITERS, REQUEST_BODY_READERS) <= 0:
     raise ImproperlyConfigured(
-        "TELEGRAM_CONCURRENCY, TELEGRAM_WAITERS and REQUEST_BODY_READERS must be above 0"
+        "WEB_THREADS, TELEGRAM_CONCURRENCY, TELEGRAM_WAITERS and REQUEST_BODY_READERS "
+        "must be above 0"
     )
 
 LOGGING = {

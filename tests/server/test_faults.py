@@ -217,6 +217,8 @@ class TestFaults:
         environment = hub_environment(
             f"postgres://postgres@127.0.0.1:{proxy.port}/postgres", free_port()
         ) | telegram_environment(telegram)
+        # A turn for every endpoint at once: each waits on the database in its own.
+        environment["WEB_THREADS"] = str(len(ENDPOINTS))
         server = Granian(environment, tmp_path / "stalled.log")
         try:
             # Every thread holds a connection through the proxy, which then stops answering.
