@@ -6,7 +6,7 @@ a request that finds every slot of its bulkhead taken is refused at once (503, R
 rather than queued behind the others. Slots are per process: each worker has its own.
 
 So many threads would all run the hub's code at once under load, taking turns at the GIL (room
-lookups fell to a seventh of their rate), so `serving()` lets WEB_THREADS of them run it at a
+lookups fell to a quarter of their rate), so `serving()` lets WEB_THREADS of them run it at a
 time: a request holds its place while it works, and gives it up while it holds a slot (waits).
 """
 
@@ -17,17 +17,8 @@ from functools import cache
 
 from django.conf import settings
 
-from core.errors import ApplicationError
-
+# What a request refused for want of a slot is told to wait before it tries again.
 RETRY_AFTER_SECONDS = 1
-
-
-class Busy(ApplicationError):
-    status = 503
-    message = "the hub is busy; try again shortly"
-
-    def __init__(self, message: str | None = None):
-        super().__init__(message, retry_after=RETRY_AFTER_SECONDS)
 
 
 @cache

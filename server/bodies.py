@@ -27,7 +27,7 @@ from http import HTTPStatus
 
 from django.conf import settings
 
-from core.bulkheads import Slot, size
+from core.bulkheads import RETRY_AFTER_SECONDS, Slot, size
 
 READERS = "REQUEST_BODY_READERS"
 
@@ -77,7 +77,7 @@ class BoundedBody:
                 start_response,
                 HTTPStatus.SERVICE_UNAVAILABLE,
                 "too many requests are still sending their bodies; try again shortly",
-                ("Retry-After", "1"),
+                ("Retry-After", str(RETRY_AFTER_SECONDS)),
             )
         reading: Future = _readers(size(READERS)).submit(_read, environ["wsgi.input"], limit)
         # The slot is the reader's: it is free again once the read ends, not when we stop waiting.
