@@ -66,7 +66,7 @@ def avatar_get(*, user_id: int) -> Avatar | None:
     # Asking Telegram, and waiting for whoever asks, each hold a slot (core/bulkheads.py); a
     # request that finds none free is refused at once rather than queued.
     asking, waiting = telegram.asking_slot(), telegram.waiting_slot()
-    busy = _failure(telegram.TelegramBusy())
+    busy, refused = _failure(telegram.TelegramBusy()), False
     try:
         while True:
             found = cache.get_many([keys.entry, keys.failure, keys.lock, RETRY_AT_KEY])
@@ -77,16 +77,20 @@ def avatar_get(*, user_id: int) -> Avatar | None:
             if failure is not None:
                 return _stale_or_raise(entry, failure)
             if keys.lock not in found:
-                if not asking.take():
+                if asking.take():
+                    token = uuid.uuid4().hex
+                    if cache.add(keys.lock, token, timeout=_lock_seconds()):
+                        try:
+                            return _refresh(user_id, keys, stale=entry)
+                        finally:
+                            if cache.get(keys.lock) == token:
+                                cache.delete(keys.lock)
+                    asking.release()
+                elif refused:
                     return _stale_or_raise(entry, busy)
-                token = uuid.uuid4().hex
-                if cache.add(keys.lock, token, timeout=_lock_seconds()):
-                    try:
-                        return _refresh(user_id, keys, stale=entry)
-                    finally:
-                        if cache.get(keys.lock) == token:
-                            cache.delete(keys.lock)
-                asking.release()
+                else:
+                    # Another request may be about to ask for this user: wait one poll to see.
+                    refused = True
             elif entry is not None:
                 # Somebody is refreshing it: the previous copy is good enough meanwhile.
                 return _avatar(entry, stale=True)
