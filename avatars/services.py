@@ -29,6 +29,7 @@ from django.core.cache import cache
 
 from avatars.limits import AVATAR_FETCH_LIMITS
 from core import telegram
+from core.bulkheads import RETRY_AFTER_SECONDS
 from core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -77,37 +78,54 @@ def avatar_get(*, user_id: int, client: Mapping) -> Avatar | None:
         raise AvatarsNotConfigured
     keys = _Keys(user_id)
     give_up_at = time.monotonic() + settings.AVATAR_DEADLINE_SECONDS + 1
-    while True:
-        found = cache.get_many([keys.entry, keys.failure, keys.lock, RETRY_AT_KEY])
-        entry = found.get(keys.entry)
-        if entry is not None and entry["fresh_until"] > time.time():
-            return _avatar(entry, stale=False)
-        failure = found.get(keys.failure) or _rate_limit_failure(found.get(RETRY_AT_KEY))
-        if failure is not None:
-            return _stale_or_raise(entry, failure)
-        if keys.lock not in found:
-            for limit in AVATAR_FETCH_LIMITS:
-                wait = limit.wait(client)
-                if wait is not None:
-                    if entry is not None:
-                        return _avatar(entry, stale=True)
-                    raise limit.exceeded(wait)
-            token = uuid.uuid4().hex
-            if cache.add(keys.lock, token, timeout=_lock_seconds()):
+    # Asking Telegram, and waiting for whoever asks, each hold a slot (core/bulkheads.py); a
+    # request that finds none free is refused at once rather than queued.
+    asking, waiting = telegram.asking_slot(), telegram.waiting_slot()
+    busy, refused = _failure(telegram.TelegramBusy()), False
+    try:
+        while True:
+            found = cache.get_many([keys.entry, keys.failure, keys.lock, RETRY_AT_KEY])
+            entry = found.get(keys.entry)
+            if entry is not None and entry["fresh_until"] > time.time():
+                return _avatar(entry, stale=False)
+            failure = found.get(keys.failure) or _rate_limit_failure(found.get(RETRY_AT_KEY))
+            if failure is not None:
+                return _stale_or_raise(entry, failure)
+            if keys.lock not in found:
                 for limit in AVATAR_FETCH_LIMITS:
-                    limit.hit(client)
-                try:
-                    return _refresh(user_id, keys, stale=entry)
-                finally:
-                    if cache.get(keys.lock) == token:
-                        cache.delete(keys.lock)
-            _check_cache_stores(keys, stale=entry)
-        elif entry is not None:
-            # Somebody is refreshing it: the previous copy is good enough meanwhile.
-            return _avatar(entry, stale=True)
-        if time.monotonic() >= give_up_at:
-            return _stale_or_raise(entry, _failure(telegram.TelegramTimeout()))
-        time.sleep(POLL_SECONDS)
+                    wait = limit.wait(client)
+                    if wait is not None:
+                        if entry is not None:
+                            return _avatar(entry, stale=True)
+                        raise limit.exceeded(wait)
+                if asking.take():
+                    token = uuid.uuid4().hex
+                    if cache.add(keys.lock, token, timeout=_lock_seconds()):
+                        for limit in AVATAR_FETCH_LIMITS:
+                            limit.hit(client)
+                        try:
+                            return _refresh(user_id, keys, stale=entry)
+                        finally:
+                            if cache.get(keys.lock) == token:
+                                cache.delete(keys.lock)
+                    asking.release()
+                    _check_cache_stores(keys, stale=entry)
+                elif refused:
+                    return _stale_or_raise(entry, busy)
+                else:
+                    # Another request may be about to ask for this user: wait one poll to see.
+                    refused = True
+            elif entry is not None:
+                # Somebody is refreshing it: the previous copy is good enough meanwhile.
+                return _avatar(entry, stale=True)
+            if time.monotonic() >= give_up_at:
+                return _stale_or_raise(entry, _failure(telegram.TelegramTimeout()))
+            if not waiting.take():
+                return _stale_or_raise(entry, busy)
+            time.sleep(POLL_SECONDS)
+    finally:
+        asking.release()
+        waiting.release()
 
 
 def _check_cache_stores(keys: "_Keys", stale: dict | None) -> None:
@@ -214,6 +232,12 @@ def _failure(error: telegram.TelegramError) -> dict:
             "status": 503,
             "message": f"Telegram asked the hub to slow down; try again in {error.retry_after} s",
             "retry_after": error.retry_after,
+        }
+    if isinstance(error, telegram.TelegramBusy):
+        return {
+            "status": 503,
+            "message": "the hub is waiting on Telegram for too many avatars; try again shortly",
+            "retry_after": RETRY_AFTER_SECONDS,
         }
     if isinstance(error, telegram.TelegramTimeout):
         return {"status": 504, "message": "Telegram did not answer in time; try again shortly"}

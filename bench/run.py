@@ -15,6 +15,8 @@ figure with wrk (64 connections, 10 s):
 - registrations (each room's host taking its room back, with its room token) and heartbeats;
 - the avatar JSON and the avatar image, both answered from the cache;
 - Telegram lookups made by 100 concurrent first requests for one user's avatar;
+- room lookups again while 200 clients trickle registration bodies a byte a second, and while
+  Telegram hangs under a flood of 50 avatar requests at a time (tests/support/attacks.py);
 - the peak RSS of all the hub's processes (server, workers and bot) over the whole run;
 - seconds from starting the server process to the first 200 on /healthz.
 """
@@ -49,6 +51,7 @@ from bench.report import (
     render,
     where_the_time_went,
 )
+from tests.support.attacks import avatar_flood, trickling
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.throwaway_postgres import ThrowawayPostgres, postgres_binaries
 
@@ -68,6 +71,9 @@ TARGET_HEARTBEATS = 1000
 TARGET_RSS_MB = 250.0
 TARGET_STARTUP_SECONDS = 2.0
 STORM_REQUESTS = 100
+SLOW_CLIENTS = 200
+AVATAR_FLOOD = 50
+TARGET_UNDER_ATTACK_P99_MS = 1000.0
 
 
 # Seeds each wrk thread's random numbers apart.
@@ -280,6 +286,17 @@ class Bench:
             storm = self.avatar_storm(
                 hub, telegram, user=4343 + len(self.loads), database=database
             )
+            slow_clients = trickling(hub.port, SLOW_CLIENTS, renew=True)
+            under_slow_clients = self.lookups_under(
+                f"{SLOW_CLIENTS} clients trickling bodies, {database}", hub, lookup, slow_clients
+            )
+            flood = avatar_flood(hub.url, telegram, AVATAR_FLOOD, PROXY_HEADERS)
+            under_hanging_telegram = self.lookups_under(
+                f"a hanging Telegram and {AVATAR_FLOOD} avatar requests, {database}",
+                hub,
+                lookup,
+                flood,
+            )
 
         figures = self.figures(
             database=database,
@@ -294,6 +311,7 @@ class Bench:
             avatar_json=avatar_json,
             avatar_image=avatar_image,
             storm=storm,
+            under_attack=(under_slow_clients, under_hanging_telegram),
             startup=(hub_startup, floor_startup),
         )
         return Measured(database, figures, rounds, profile)
@@ -526,11 +544,18 @@ end
         )  # fmt: skip
         return {"lookups": lookups, "ok": statuses.count(200)}
 
+    def lookups_under(self, attack: str, hub: Process, script: Path, during) -> WrkResult:
+        """Room lookups while `during` (a context manager of tests/support/attacks.py) runs."""
+        with during:
+            # Time for the attack to take hold before the lookups are timed.
+            time.sleep(1)
+            return self.wrk(f"room lookups under {attack}", hub, script)
+
     # The report.
 
     def figures(self, *, database, hub, floor, reference, hub_lookups, floor_lookups,
                 reference_lookups, registrations, heartbeats, avatar_json, avatar_image, storm,
-                startup) -> list[Figure]:  # fmt: skip
+                under_attack, startup) -> list[Figure]:  # fmt: skip
         """The figures of one database, each named with it: "room lookups, PostgreSQL"."""
         floor_rate = floor_lookups.requests_per_second
         reference_rate = reference_lookups.requests_per_second if reference_lookups else None
@@ -580,6 +605,20 @@ end
                 f"only {storm['ok']} of {STORM_REQUESTS} answered 200",
             ),
         ]  # fmt: skip
+        attacks = (
+            f"{SLOW_CLIENTS} clients trickle bodies",
+            f"Telegram hangs under {AVATAR_FLOOD} avatar requests",
+        )
+        for attack, result in zip(attacks, under_attack, strict=True):
+            met = result.p99_ms <= TARGET_UNDER_ATTACK_P99_MS and not _unclean(result)
+            figures.append(
+                Figure(
+                    f"room lookups p99 while {attack}", "ms", result.p99_ms,
+                    floor_lookups.p99_ms, target=f"≤ {TARGET_UNDER_ATTACK_P99_MS:g} ms",
+                    met=met, note=_unclean(result)
+                    or f"{result.requests_per_second:.0f} lookups/s meanwhile",
+                )
+            )  # fmt: skip
         hub_mb, floor_mb = hub.peak_rss_bytes / 1e6, floor.peak_rss_bytes / 1e6
         roles = _roles([command for command, _ in hub.peak_breakdown])
         breakdown = ", ".join(

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from requests.adapters import HTTPAdapter
 
+from core.bulkheads import Slot
 from monitoring.services import telegram_call_record
 
 CHUNK_BYTES = 64 * 1024
@@ -44,6 +45,22 @@ class TelegramRateLimited(TelegramError):
 
 class TelegramBadRequest(TelegramError):
     """Telegram refused the request itself (400), e.g. a user it does not know."""
+
+
+class TelegramBusy(TelegramError):
+    """Every slot for waiting on Telegram is taken in this worker: not asked at all."""
+
+
+def asking_slot() -> Slot:
+    """A request's slot to ask Telegram: TELEGRAM_CONCURRENCY per worker (core/bulkheads.py),
+    so that a hanging Telegram holds those threads alone."""
+    return Slot("TELEGRAM_CONCURRENCY")
+
+
+def waiting_slot() -> Slot:
+    """A request's slot to wait while another asks Telegram for the same thing (a room of
+    players loading one avatar): TELEGRAM_WAITERS per worker."""
+    return Slot("TELEGRAM_WAITERS")
 
 
 @dataclass(frozen=True)

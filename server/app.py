@@ -2,6 +2,8 @@
 
 Imported only in the server's worker processes (server/serve.py), so what it sets applies to
 them alone (and in webhook mode each starts its bot, on a thread of its own):
+- request bodies read whole, bounded in size and time, before Django (server/bodies.py), and
+  WEB_THREADS requests at a time running the hub's code (server/serving.py);
 - each worker dies with the server's main process: killed, that process would otherwise leave
   its workers serving the port beside whatever starts next;
 - a thread that purges ended rooms every ROOM_PURGE_SECONDS, taking turns with the other
@@ -35,10 +37,13 @@ from monitoring.sampler import sampler_start  # noqa: E402
 from monitoring.wsgi import Observed  # noqa: E402
 from rooms.lookup import RoomLookup  # noqa: E402
 from rooms.purger import purger_start  # noqa: E402
+from server.bodies import BoundedBody  # noqa: E402
+from server.serving import Serving  # noqa: E402
 from telegrambot.modes import webhook_configured  # noqa: E402
 
-# Outermost: every request's context and count, the replayed room lookups' too.
-application = Observed(RoomLookup(django_application))
+# Outermost: every request's context and count, the replayed room lookups' and the refused
+# bodies' too.
+application = Observed(BoundedBody(Serving(RoomLookup(django_application))))
 # Ended rooms purged by a thread of each worker, beside the requests (rooms/purger.py).
 if _server is not None:
     purger_start()

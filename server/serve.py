@@ -3,7 +3,8 @@
 granian, a WSGI server written in Rust, parses HTTP outside the interpreter: on the same two
 cores it answers several times more requests per second than a server parsing HTTP in Python
 (bench/RESULTS.md). WEB_CONCURRENCY worker processes (default 2) of WEB_THREADS threads each
-(default 4), on the address from Django's settings (HOST and PORT, so `.env` applies), one
+(default 4) that serve rooms, and threads beside them for requests that wait (threads()), on the
+address from Django's settings (HOST and PORT, so `.env` applies), one
 access line per request on stdout, and a banner once connections are taken.
 
 The main process reads settings only; each worker, forked from it, sets Django up itself. A
@@ -35,6 +36,12 @@ from core.logs import ACCESS_FORMAT, ACCESS_LOGGER
 from server.accesslog import BackgroundStreamHandler
 
 WSGI_APP = "server.app:application"
+# A connection that has sent no request, or no whole request head, for this long is closed: an
+# idle keep-alive connection and a client that connects and says nothing alike.
+IDLE_CONNECTION_SECONDS = 20
+# Connections each worker holds open at once (granian's "backpressure"; one beyond waits in the
+# listen queue): each costs a few kilobytes, and a thousand idle ones must not lock clients out.
+CONNECTIONS_PER_WORKER = 2048
 # How long a stopping worker may take before it is killed: Ctrl-C must always stop the hub.
 WORKERS_KILL_SECONDS = 5
 LOGGER = "server"
@@ -45,9 +52,15 @@ def workers() -> int:
 
 
 def threads() -> int:
-    """Threads per worker: requests that wait (an avatar lookup holds one for up to 10 s) need
-    a few, and every thread keeps a database connection of its own."""
-    return int(os.environ.get("WEB_THREADS", "4"))
+    """Threads per worker that serve rooms (every thread keeps a database connection of its
+    own), plus one for each slot of the bulkheads (core/bulkheads.py): requests that wait on a
+    client's body or on Telegram hold those, never these."""
+    bulkheads = (
+        settings.REQUEST_BODY_READERS,
+        settings.TELEGRAM_CONCURRENCY,
+        settings.TELEGRAM_WAITERS,
+    )
+    return settings.WEB_THREADS + sum(bulkheads)
 
 
 def banner(log: Logger) -> None:
@@ -63,7 +76,8 @@ def banner(log: Logger) -> None:
 
 def serve(app: str) -> None:
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
 
     server = Granian(
         app,
@@ -71,6 +85,11 @@ def serve(app: str) -> None:
         port=settings.PORT,
         interface=Interfaces.WSGI,
         websockets=False,
+        # HTTP/1.1 only: Render's proxy speaks it, and granian's HTTP/1-or-2 detection waits
+        # for a first byte with no timeout, so a silent connection would be held for ever.
+        http=HTTPModes.http1,
+        http1_settings=HTTP1Settings(header_read_timeout=IDLE_CONNECTION_SECONDS * 1000),
+        backpressure=CONNECTIONS_PER_WORKER,
         workers=workers(),
         blocking_threads=threads(),
         respawn_failed_workers=True,

@@ -168,9 +168,19 @@ DATABASES = {
 # minutes an unanswered TCP connect can take: then the hub answers 503 (see core/errors.py).
 # The URL may set its own, e.g. `?connect_timeout=10`.
 DATABASE_CONNECT_TIMEOUT_SECONDS = 3
+# A server that accepted the connection but does not answer a query (hung, or cut off behind
+# a proxy) costs a request at most this many seconds, and so a 503 within 10 s even with a
+# reconnection after it: the hub's own backend stops waiting then (core/postgresql/base.py),
+# and the server is asked to give up a second sooner (statement_timeout), so that a query
+# that is merely slow ends with the server's own error, on a connection still usable.
+DATABASE_QUERY_SECONDS = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT_SECONDS)
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "options", f"-c statement_timeout={(DATABASE_QUERY_SECONDS - 1) * 1000}"
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock when a transaction starts, so concurrent
@@ -389,12 +399,31 @@ AVATAR_DEADLINE_SECONDS = 8.0
 AVATAR_FAILURE_SECONDS = 5
 TELEGRAM_CONNECT_TIMEOUT = 3.05
 TELEGRAM_READ_TIMEOUT = 5.0
+# Requests per worker that run the hub's code at once (server/serve.py); each thread keeps a
+# database connection of its own.
+WEB_THREADS = envint("WEB_THREADS", "4")
+# Avatar requests per worker that may ask Telegram at once, and that may wait at once for
+# one of those (players loading the same avatar): each holds a thread of its own for up to
+# AVATAR_DEADLINE_SECONDS, beside the WEB_THREADS that serve rooms. One more of either gets
+# 503 at once (core/bulkheads.py).
+TELEGRAM_CONCURRENCY = envint("TELEGRAM_CONCURRENCY", "8")
+TELEGRAM_WAITERS = envint("TELEGRAM_WAITERS", "24")
 
 # Set: GET /metrics answers with `Authorization: Bearer <this>`; unset: /metrics is a 404.
 METRICS_TOKEN = env("METRICS_TOKEN")
 
 # The largest request body the API reads; the admin keeps Django's own limit.
 API_MAX_BODY_BYTES = 16 * 1024
+# Under the server (server/bodies.py), a request's body is read whole before Django sees it:
+# within this many seconds (else 408), by at most REQUEST_BODY_READERS requests per worker at
+# once (one more gets 503 at once), each in a thread of its own beside the WEB_THREADS.
+REQUEST_BODY_SECONDS = 10
+REQUEST_BODY_READERS = envint("REQUEST_BODY_READERS", "16")
+if min(WEB_THREADS, TELEGRAM_CONCURRENCY, TELEGRAM_WAITERS, REQUEST_BODY_READERS) <= 0:
+    raise ImproperlyConfigured(
+        "WEB_THREADS, TELEGRAM_CONCURRENCY, TELEGRAM_WAITERS and REQUEST_BODY_READERS "
+        "must be above 0"
+    )
 
 # "plain" (timestamped text lines) or "json" (one JSON object per line, core/logs.py).
 LOG_FORMAT = env("LOG_FORMAT", "plain").lower()

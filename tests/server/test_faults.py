@@ -6,6 +6,8 @@
 - SQLite whose file cannot be opened: the same 503s.
 - PostgreSQL that never answers (a port whose connection queue is full, so the kernel drops
   every SYN, as a firewall or a vanished host does): 503 after the 3 s connect timeout.
+- PostgreSQL that stops answering on open connections (behind a proxy that stops passing
+  bytes on): 503 within 10 s, and the same server serves again once it answers.
 - Telegram hanging: both avatar endpoints answer within 10 s, through the server's threads.
 - the server killed with SIGKILL mid-request: every room it acknowledged is there after a restart.
 """
@@ -30,6 +32,7 @@ from tests.support.servers import (
     hub_environment,
     prepare_like_make_run,
 )
+from tests.support.stalling_proxy import StallingProxy
 from tests.support.throwaway_postgres import throwaway_postgres_or_skip
 
 # Starts processes or servers of its own: left out of `make test-fast`.
@@ -206,6 +209,36 @@ class TestFaults:
             assert seconds < timeout + 2, name
         assert slowest(answers) > timeout - 0.5
         assert statuses(serving) == SERVING
+
+    def test_a_postgresql_that_stops_answering_mid_connection_gets_503_within_ten_seconds(
+        self, tmp_path, hub_on_postgres, postgres, telegram
+    ):
+        proxy = StallingProxy(postgres.port).start()
+        environment = hub_environment(
+            f"postgres://postgres@127.0.0.1:{proxy.port}/postgres", free_port()
+        ) | telegram_environment(telegram)
+        # A turn for every endpoint at once: each waits on the database in its own.
+        environment["WEB_THREADS"] = str(len(ENDPOINTS))
+        server = Granian(environment, tmp_path / "stalled.log")
+        try:
+            # Every thread holds a connection through the proxy, which then stops answering.
+            assert set(lookups_at_once(server)) == {200}
+            proxy.stall()
+            time.sleep(FRESH_SECONDS)
+            stalled = ask_every_endpoint(server, at_once=True)
+            proxy.resume()
+            serving = ask_every_endpoint(server)
+            workers = server.workers()
+        finally:
+            proxy.resume()
+            server.stop()
+            proxy.stop()
+
+        assert bodies(stalled) == DATABASE_DOWN
+        assert slowest(stalled) < 10
+        assert statuses(serving) == SERVING
+        # The very same worker, unrestarted.
+        assert len(workers) == 1
 
     def test_a_hanging_telegram_gets_the_mini_app_an_answer_within_ten_seconds(
         self, hub_on_postgres, telegram

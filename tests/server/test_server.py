@@ -3,18 +3,22 @@ Render serve it (`python -m server`)."""
 
 import json
 import os
+import re
 import signal
 import socket
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.support import AVATAR_JPEG, HOST_SECRET, SERVER_SECRET_KEY
+from tests.support import AVATAR_JPEG, BASE_DIR, HOST_SECRET, SERVER_SECRET_KEY
 from tests.support.fake_telegram import FILE, FakeTelegram
 from tests.support.servers import (
     Granian,
+    Server,
     free_port,
     http,
     hub_environment,
@@ -268,3 +272,31 @@ class TestServerProcesses:
         assert time.monotonic() - started < 10
         assert lone_hub.process.returncode == 0
         _wait_for(lambda: not any(map(_alive, workers)), 2, "a worker outlived its server")
+
+    def test_ctrl_c_on_make_run_stops_everything_within_ten_seconds_every_time(self, tmp_path):
+        environment = hub_environment(f"sqlite:///{tmp_path / 'db.sqlite3'}", free_port())
+        environment["WEB_CONCURRENCY"] = "2"
+        manage(environment, "migrate", "--noinput", "--verbosity", "0")
+        url = f"http://127.0.0.1:{environment['PORT']}"
+        # While the workers start (where granian's own shutdown can hang), and once serving.
+        for attempt, after in enumerate((0.5, 1.0, 2.0, 4.0)):
+            log = tmp_path / f"make-run-{attempt}.log"
+            make_run = subprocess.Popen(
+                [sys.executable, "-m", "server.supervisor"],
+                cwd=BASE_DIR,
+                env=environment,
+                stdout=log.open("wb"),
+                stderr=subprocess.STDOUT,
+            )
+            time.sleep(after)
+            started = time.monotonic()
+
+            make_run.send_signal(signal.SIGINT)
+            make_run.wait(15)
+
+            assert time.monotonic() - started < 10, log.read_text()
+            workers = [int(pid) for pid in re.findall(Server.worker_pid, log.read_text())]
+            _wait_for(
+                lambda pids=workers: not any(map(_alive, pids)), 2, "a worker outlived make run"
+            )
+            _wait_for(lambda: _refused(url), 5, "something still serves the port")

@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, with every wait on the server bounded (base.py)."""
