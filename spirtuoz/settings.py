@@ -406,8 +406,8 @@ WEB_THREADS = envint("WEB_THREADS", "4")
 # one of those (players loading the same avatar): each holds a thread of its own for up to
 # AVATAR_DEADLINE_SECONDS, beside the WEB_THREADS that serve rooms. One more of either gets
 # 503 at once (core/bulkheads.py).
-TELEGRAM_CONCURRENCY = envint("TELEGRAM_CONCURRENCY", "8")
-TELEGRAM_WAITERS = envint("TELEGRAM_WAITERS", "24")
+TELEGRAM_CONCURRENCY = envint("TELEGRAM_CONCURRENCY", "4")
+TELEGRAM_WAITERS = envint("TELEGRAM_WAITERS", "8")
 
 # Set: GET /metrics answers with `Authorization: Bearer <this>`; unset: /metrics is a 404.
 METRICS_TOKEN = env("METRICS_TOKEN")
@@ -418,7 +418,7 @@ API_MAX_BODY_BYTES = 16 * 1024
 # within this many seconds (else 408), by at most REQUEST_BODY_READERS requests per worker at
 # once (one more gets 503 at once), each in a thread of its own beside the WEB_THREADS.
 REQUEST_BODY_SECONDS = 10
-REQUEST_BODY_READERS = envint("REQUEST_BODY_READERS", "16")
+REQUEST_BODY_READERS = envint("REQUEST_BODY_READERS", "4")
 if min(WEB_THREADS, TELEGRAM_CONCURRENCY, TELEGRAM_WAITERS, REQUEST_BODY_READERS) <= 0:
     raise ImproperlyConfigured(
         "WEB_THREADS, TELEGRAM_CONCURRENCY, TELEGRAM_WAITERS and REQUEST_BODY_READERS "

@@ -201,7 +201,8 @@ class TestAttacks:
 
         assert max(seconds) < LOOKUP_SECONDS, seconds
         assert len(answers) >= AVATAR_FLOOD
-        assert {status for status, _ in answers} <= {503, 504}
+        # 429: past the hub's budget of Telegram lookups (AVATAR_FETCH_TOTAL_RATE).
+        assert {status for status, _ in answers} <= {429, 503, 504}
         assert max(took for _, took in answers) < 10
         # What was refused was refused at once, rather than queued.
-        assert all(took < 1 for status, took in answers if status == 503)
+        assert all(took < 1 for status, took in answers if status in (429, 503))
