@@ -6,6 +6,7 @@ can be tested without starting anything (tests/bench/test_bench_report.py).
 
 import re
 import statistics
+import sys
 from dataclasses import dataclass, field
 
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -97,22 +98,40 @@ class Profile:
     functions: list[tuple[str, float]] = field(default_factory=list)
 
 
-# Where a sample's innermost frame was, by its file: the first that matches. Frames of the
-# hub's own modules may be named relative to the project (`rooms/lookup.py`).
+# Where a sample's innermost frame was, by its file: the first that matches. py-spy names a
+# file by its path under sys.path (`django/db/models/query.py`, `rooms/lookup.py`,
+# `threading.py`), or in full.
 PLACES = [
     ("the database driver (psycopg, sqlite3), waiting on the database or reading its answer",
      ("psycopg/", "sqlite3/", "sqlite3.py")),
     ("Django's ORM building queries and rows", ("django/db/",)),
     ("DRF", ("rest_framework/",)),
     ("Django's request handling, middleware and responses", ("django/",)),
-    ("granian, the server's Python side", ("granian/",)),
-    ("the access log (server/accesslog.py) and logging", ("server/accesslog.py", "/logging/")),
-    ("other libraries", ("site-packages/",)),
+    ("granian's Python side, its access log included", ("granian/",)),
+    ("logging: the access log's writer, formatting and redaction",
+     ("server/accesslog.py", "core/logs.py", "logging/", "pythonjsonlogger/")),
     ("the room lookup's replay (rooms/lookup.py)", ("rooms/lookup.py",)),
-    ("the hub's own code", ("rooms/", "core/", "server/", "avatars/", "telegrambot/",
-                            "spirtuoz/")),
-    ("Python's standard library", ("python3.",)),
+    ("metrics and the request context (monitoring/, prometheus_client)",
+     ("monitoring/", "prometheus_client/")),
+    ("the server's bounds on bodies and threads (server/bodies.py, server/serving.py, "
+     "core/bulkheads.py)", ("server/bodies.py", "server/serving.py", "core/bulkheads.py")),
 ]  # fmt: skip
+HUB_PACKAGES = {"avatars", "core", "monitoring", "rooms", "server", "spirtuoz", "telegrambot"}
+
+
+def _place(file: str) -> str:
+    file = file.rpartition("site-packages/")[2]
+    for name, parts in PLACES:
+        if any(part in file for part in parts):
+            return name
+    if "/lib/python3" in file:
+        return "Python's standard library"
+    top = file.split("/")[0].removesuffix(".py")
+    if top in HUB_PACKAGES:
+        return "the hub's own code"
+    if top in sys.stdlib_module_names:
+        return "Python's standard library"
+    return "other libraries"
 
 
 def where_the_time_went(stacks: str, top: int = 8) -> Profile:
@@ -129,9 +148,7 @@ def where_the_time_went(stacks: str, top: int = 8) -> Profile:
         innermost = stack.rpartition(";")[2]
         function, _, where = innermost.partition(" (")
         file = where.rsplit(":", 1)[0]
-        place = next(
-            (name for name, parts in PLACES if any(part in file for part in parts)), "elsewhere"
-        )
+        place = _place(file)
         places[place] = places.get(place, 0) + samples
         short = "/".join(file.split("/")[-2:])
         key = f"{function} ({short})"
