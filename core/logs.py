@@ -15,6 +15,7 @@ or a new one), the client's address, and the route once known. `RequestFields`, 
 before the redaction on every handler, puts them on each record; the JSON formatter writes them.
 """
 
+import functools
 import logging
 import re
 import uuid
@@ -23,6 +24,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from pythonjsonlogger.json import JsonFormatter
 
 REDACTED = "[redacted]"
@@ -49,26 +51,38 @@ _shapes: list[re.Pattern] = []
 
 
 def redact_also(derive: Callable[[], str]) -> None:
-    """Redact from every log line what `derive()` returns (read at each line, as settings are)."""
+    """Redact from every log line what `derive()` returns: a secret derived from settings,
+    derived again whenever a setting changes."""
     if derive not in _derived:
         _derived.append(derive)
+        _secrets_pattern.cache_clear()
 
 
 def redact_shape(pattern: re.Pattern) -> None:
     """Redact from every log line whatever `pattern` matches: a secret known only by its shape."""
     if pattern not in _shapes:
         _shapes.append(pattern)
+        _secrets_pattern.cache_clear()
+
+
+@functools.cache
+def _secrets_pattern() -> re.Pattern | None:
+    """One pattern for every secret the hub knows of, longest first (a secret that contains
+    another is redacted whole); None when there is none. Every access line passes through it:
+    built once, again whenever a setting changes."""
+    values = [getattr(settings, name, "") for name in SECRET_SETTINGS]
+    secrets = sorted({s for s in (*values, *(derive() for derive in _derived)) if s}, key=len)
+    parts = [*(re.escape(secret) for secret in reversed(secrets)), *(p.pattern for p in _shapes)]
+    return re.compile("|".join(parts)) if parts else None
+
+
+setting_changed.connect(lambda **kwargs: _secrets_pattern.cache_clear(), weak=False)
 
 
 def redact(text: str) -> str:
     """`text` with every secret the hub knows of replaced by REDACTED."""
-    values = [getattr(settings, name, "") for name in SECRET_SETTINGS]
-    for secret in (*values, *(derive() for derive in _derived)):
-        if secret:
-            text = text.replace(secret, REDACTED)
-    for shape in _shapes:
-        text = shape.sub(REDACTED, text)
-    return text
+    pattern = _secrets_pattern()
+    return pattern.sub(REDACTED, text) if pattern is not None else text
 
 
 class RedactSecrets(logging.Filter):
