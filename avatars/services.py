@@ -81,7 +81,6 @@ def avatar_get(*, user_id: int, client: Mapping) -> Avatar | None:
     # Asking Telegram, and waiting for whoever asks, each hold a slot (core/bulkheads.py); a
     # request that finds none free is refused at once rather than queued.
     asking, waiting = telegram.asking_slot(), telegram.waiting_slot()
-    busy, refused = _failure(telegram.TelegramBusy()), False
     try:
         while True:
             found = cache.get_many([keys.entry, keys.failure, keys.lock, RETRY_AT_KEY])
@@ -98,30 +97,26 @@ def avatar_get(*, user_id: int, client: Mapping) -> Avatar | None:
                         if entry is not None:
                             return _avatar(entry, stale=True)
                         raise limit.exceeded(wait)
-                if asking.take():
-                    token = uuid.uuid4().hex
-                    if cache.add(keys.lock, token, timeout=_lock_seconds()):
+                token = uuid.uuid4().hex
+                if cache.add(keys.lock, token, timeout=_lock_seconds()):
+                    try:
+                        # The one to ask: with a slot, or not at all (the next may).
+                        if not asking.take():
+                            return _stale_or_raise(entry, _failure(telegram.TelegramBusy()))
                         for limit in AVATAR_FETCH_LIMITS:
                             limit.hit(client)
-                        try:
-                            return _refresh(user_id, keys, stale=entry)
-                        finally:
-                            if cache.get(keys.lock) == token:
-                                cache.delete(keys.lock)
-                    asking.release()
-                    _check_cache_stores(keys, stale=entry)
-                elif refused:
-                    return _stale_or_raise(entry, busy)
-                else:
-                    # Another request may be about to ask for this user: wait one poll to see.
-                    refused = True
+                        return _refresh(user_id, keys, stale=entry)
+                    finally:
+                        if cache.get(keys.lock) == token:
+                            cache.delete(keys.lock)
+                _check_cache_stores(keys, stale=entry)
             elif entry is not None:
                 # Somebody is refreshing it: the previous copy is good enough meanwhile.
                 return _avatar(entry, stale=True)
             if time.monotonic() >= give_up_at:
                 return _stale_or_raise(entry, _failure(telegram.TelegramTimeout()))
             if not waiting.take():
-                return _stale_or_raise(entry, busy)
+                return _stale_or_raise(entry, _failure(telegram.TelegramBusy()))
             time.sleep(POLL_SECONDS)
     finally:
         asking.release()
