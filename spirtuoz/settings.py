@@ -407,7 +407,7 @@ WEB_THREADS = envint("WEB_THREADS", "4")
 # AVATAR_DEADLINE_SECONDS, beside the WEB_THREADS that serve rooms. One more of either gets
 # 503 at once (core/bulkheads.py).
 TELEGRAM_CONCURRENCY = envint("TELEGRAM_CONCURRENCY", "4")
-TELEGRAM_WAITERS = envint("TELEGRAM_WAITERS", "8")
+TELEGRAM_WAITERS = envint("TELEGRAM_WAITERS", "16")
 
 # Set: GET /metrics answers with `Authorization: Bearer <this>`; unset: /metrics is a 404.
 METRICS_TOKEN = env("METRICS_TOKEN")

@@ -14,6 +14,13 @@ from tests.support.servers import http
 PLAYERS = 20
 
 
+@pytest.fixture(autouse=True)
+def _a_waiting_slot_for_every_player(settings):
+    # One server process here, where a deploy spreads a room over its workers' slots; what the
+    # requests beyond the slots get is tests/avatars/test_avatar_bulkhead.py's.
+    settings.TELEGRAM_WAITERS = PLAYERS
+
+
 @pytest.mark.django_db(transaction=True)
 class TestAvatarSingleFlight:
     def test_concurrent_first_requests_for_one_user_cost_one_lookup(
