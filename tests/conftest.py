@@ -6,7 +6,7 @@ import uuid
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from core.logs import RedactSecrets
@@ -147,3 +147,34 @@ def shared_cache(request, settings):
 def _fresh_rate_limit_memo():
     """Each case starts with no client remembered as within its limits (core/ratelimit.py)."""
     limit_memo_forget()
+
+
+# How often a test database flush that lost a deadlock is tried again.
+FLUSH_TRIES = 5
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_tries_again_after_a_deadlock():
+    """After each transactional test Django empties the tables with one TRUNCATE, while a bot
+    or server process the module started may be in a transaction of its own (a lobby card's
+    claim, say). PostgreSQL then breaks the tie by failing one of them ("deadlock detected"),
+    and its advice is to try again: so does the flush, a few times."""
+    import time
+
+    from django.core.management.commands import flush
+
+    handle = flush.Command.handle
+
+    def handle_tried_again(self, *args, **options):
+        for attempt in range(FLUSH_TRIES):
+            try:
+                return handle(self, *args, **options)
+            except CommandError as failed:
+                if attempt == FLUSH_TRIES - 1 or "deadlock detected" not in str(failed.__cause__):
+                    raise
+                time.sleep(0.1 * (attempt + 1))
+        return None
+
+    flush.Command.handle = handle_tried_again
+    yield
+    flush.Command.handle = handle
