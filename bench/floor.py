@@ -14,6 +14,8 @@ import threading
 
 import dj_database_url
 
+from server.accesslog import AccessLogged
+
 DATABASE = dj_database_url.parse(os.environ.get("DATABASE_URL", "sqlite:///db.sqlite3"))
 PATH = re.compile(r"/api/rooms/([A-Za-z0-9]{1,12})")
 QUERY = (
@@ -54,7 +56,7 @@ def _room(code: str) -> tuple | None:
         cursor.close()
 
 
-def application(environ, start_response):
+def _lookup(environ, start_response):
     found = PATH.fullmatch(environ.get("PATH_INFO", ""))
     if found is None:
         start_response("200 OK", [("Content-Length", "2"), *JSON])
@@ -70,3 +72,7 @@ def application(environ, start_response):
     ).encode()
     start_response("200 OK", [("Content-Length", str(len(body))), *JSON])
     return [body]
+
+
+# With the hub's access line, as the hub's requests have it.
+application = AccessLogged(_lookup)

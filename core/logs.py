@@ -19,7 +19,7 @@ import functools
 import logging
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -91,15 +91,7 @@ class RedactSecrets(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
-        if isinstance(record.args, Mapping) and record.args:
-            # granian's access line: its fields stay fields, for the JSON format.
-            record.args = {
-                key: redact(value) if isinstance(value, str) else value
-                for key, value in record.args.items()
-            }
-            record.msg = redact(str(record.msg))
-        else:
-            record.msg, record.args = redact(record.getMessage()), ()
+        record.msg, record.args = redact(record.getMessage()), ()
         for field in REQUEST_FIELDS:
             value = getattr(record, field, None)
             if isinstance(value, str):
@@ -158,10 +150,10 @@ class RequestFields(logging.Filter):
 
 class JsonLines(JsonFormatter):
     """LOG_FORMAT=json: time, level, logger, message, request id, route, status, duration (ms)
-    and client of each line; an access line's status and duration come from granian."""
+    and client of each line; an access line's status and duration are fields of its record
+    (server/accesslog.py)."""
 
     def add_fields(self, log_data: dict, record: logging.LogRecord, message_dict: dict) -> None:
-        access = record.args if isinstance(record.args, Mapping) else {}
         log_data.update(
             {
                 "time": self.formatTime(record),
@@ -170,9 +162,9 @@ class JsonLines(JsonFormatter):
                 "message": record.message,
                 "request_id": getattr(record, "request_id", None),
                 "route": getattr(record, "route", None),
-                "status": access.get("status"),
-                "duration": round(access["dt_ms"], 3) if "dt_ms" in access else None,
-                "client": getattr(record, "client", None) or access.get("addr"),
+                "status": getattr(record, "status", None),
+                "duration": getattr(record, "duration", None),
+                "client": getattr(record, "client", None),
             }
         )
         if record.exc_text:

@@ -1,6 +1,6 @@
 """The outermost WSGI wrapper (server/app.py puts it around everything, the fast room lookup
-included): each request's context for its log lines, its X-Request-ID echoed back, and its
-count by route and status (room lookups timed) for /metrics."""
+included): each request's context for its log lines, its X-Request-ID echoed back, its count
+by route and status (room lookups timed) for /metrics, and its access line."""
 
 import time
 from collections.abc import Callable
@@ -12,6 +12,7 @@ from core.logs import REQUEST_ID_HEADER, request_context_begin, request_id_from
 from core.ratelimit import client_address
 from monitoring.metrics import UNMATCHED
 from monitoring.services import request_record
+from server.accesslog import access_line
 
 REQUEST_ID_ENVIRON = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
 
@@ -46,9 +47,9 @@ class Observed:
             return self.application(environ, start)
         finally:
             route = context.route or UNMATCHED
+            seconds = time.perf_counter() - started
+            status = answered["status"]
             request_record(
-                route=route,
-                status=answered["status"],
-                seconds=time.perf_counter() - started,
-                lookup=route == room_lookup_route(),
+                route=route, status=status, seconds=seconds, lookup=route == room_lookup_route()
             )
+            access_line(environ, status, seconds)

@@ -32,7 +32,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spirtuoz.settings")
 
 from django.conf import settings
 
-from core.logs import ACCESS_FORMAT, ACCESS_LOGGER
+from core.logs import ACCESS_LOGGER
 from server.accesslog import BackgroundStreamHandler
 
 WSGI_APP = "server.app:application"
@@ -94,8 +94,8 @@ def serve(app: str) -> None:
         blocking_threads=threads(),
         respawn_failed_workers=True,
         workers_kill_timeout=WORKERS_KILL_SECONDS,
-        log_access=True,
-        log_access_format=ACCESS_FORMAT,
+        # The access lines are the hub's own (server/accesslog.py).
+        log_access=False,
         log_dictconfig=log_config(),
     )
     log = logging.getLogger(LOGGER)

@@ -7,7 +7,6 @@ import sys
 import pytest
 
 from core.logs import (
-    ACCESS_FORMAT,
     JsonLines,
     RedactSecrets,
     RequestFields,
@@ -15,6 +14,7 @@ from core.logs import (
     request_id_from,
     request_route_set,
 )
+from server.accesslog import access_facts, access_record
 from tests.support import HOST_SECRET
 
 ROOM_TOKEN = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx"
@@ -31,20 +31,15 @@ def line(message: str, *args) -> logging.LogRecord:
 
 
 def access_line(path: str, status: int = 404) -> logging.LogRecord:
-    fields = {
-        "addr": "10.0.0.9",
-        "time": "ignored",
-        "dt_ms": 1.23456,
-        "status": status,
-        "path": path,
-        "query_string": "",
-        "method": "GET",
-        "scheme": "http",
-        "protocol": "HTTP/1.1",
+    """The record of the access line server/accesslog.py makes for a request to `path`,
+    answered in the current request context."""
+    environ = {
+        "REMOTE_ADDR": "10.0.0.9",
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SERVER_PROTOCOL": "HTTP/1.1",
     }
-    return logging.LogRecord(
-        "granian.access", logging.INFO, __file__, 1, ACCESS_FORMAT, fields, None
-    )
+    return access_record(access_facts(environ, status, 0.00123456))
 
 
 @pytest.fixture(autouse=True)
@@ -92,6 +87,13 @@ class TestJsonLogs:
         assert (
             entry["message"]
             == '10.0.0.9 - "GET /api/host/[redacted]/[redacted] HTTP/1.1" 404 1.235'
+        )
+
+    def test_an_access_line_keeps_a_line_break_in_its_path_on_one_line(self):
+        entry = formatted(access_line("/api/rooms/AB\n2026-12-01 INFO forged"))
+
+        assert entry["message"] == (
+            '10.0.0.9 - "GET /api/rooms/AB\\n2026-12-01 INFO forged HTTP/1.1" 404 1.235'
         )
 
     def test_a_request_id_carrying_a_secret_is_redacted(self):

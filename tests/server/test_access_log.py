@@ -1,12 +1,15 @@
-"""The access log's handler (server/accesslog.py): request threads queue their lines, a thread
-writes them, in order, and whatever is queued is written when the process exits."""
+"""The access log (server/accesslog.py): a request's thread notes its line, a thread makes it
+with the request's context and moment, the handler writes lines in order, and whatever is
+queued is written when the process exits."""
 
 import logging
 import subprocess
 import sys
 import threading
+import time
 
-from server.accesslog import BackgroundStreamHandler
+from core.logs import ACCESS_LOGGER, request_context_begin
+from server.accesslog import BackgroundStreamHandler, access_line, access_log_flush
 from tests.support import BASE_DIR
 
 
@@ -64,3 +67,41 @@ class TestBackgroundStreamHandler:
         for who in ("worker", "server"):
             mine = [line for line in lines if line.startswith(f"{who} ")]
             assert mine == [f"{who} line {n}" for n in range(1000)]
+
+
+class TestAccessLine:
+    def test_a_line_is_made_later_with_the_context_and_moment_of_its_request(self):
+        made: list[logging.LogRecord] = []
+        keep = logging.Handler()
+        keep.emit = made.append
+        access = logging.getLogger(ACCESS_LOGGER)
+        access.addHandler(keep)
+        try:
+            request_context_begin(request_id="req-early", client="203.0.113.5")
+            answered = time.time()
+            access_line(
+                {
+                    "REMOTE_ADDR": "10.0.0.1",
+                    "REQUEST_METHOD": "GET",
+                    "PATH_INFO": "/api/rooms/ABCD",
+                    "SERVER_PROTOCOL": "HTTP/1.1",
+                },
+                200,
+                0.0025,
+            )
+            # The thread serves its next request before the line is made.
+            request_context_begin(request_id="req-next", client="198.51.100.1")
+            time.sleep(0.1)
+            access_log_flush()
+        finally:
+            access.removeHandler(keep)
+            request_context_begin(request_id="", client="")
+
+        (record,) = made
+        assert record.getMessage() == '10.0.0.1 - "GET /api/rooms/ABCD HTTP/1.1" 200 2.500'
+        assert (record.request_id, record.client, record.status) == (
+            "req-early",
+            "203.0.113.5",
+            200,
+        )
+        assert abs(record.created - answered) < 0.05
