@@ -3,7 +3,9 @@
 Imported only in the server's worker processes (server/serve.py), so what it sets applies to
 them alone (and in webhook mode each starts its bot, on a thread of its own):
 - request bodies read whole, bounded in size and time, before Django (server/bodies.py), and
-  WEB_THREADS requests at a time running the hub's code (server/serving.py);
+  WEB_THREADS requests at a time running Django (server/serving.py); replayed room lookups
+  (rooms/lookup.py), a few microseconds of Python that never wait, run beside them: gated too,
+  they cost a worker a third of its lookups in handing places to each other (bench/RESULTS.md);
 - each worker dies with the server's main process: killed, that process would otherwise leave
   its workers serving the port beside whatever starts next;
 - a thread that purges ended rooms every ROOM_PURGE_SECONDS, taking turns with the other
@@ -43,7 +45,7 @@ from telegrambot.modes import webhook_configured  # noqa: E402
 
 # Outermost: every request's context and count, the replayed room lookups' and the refused
 # bodies' too.
-application = Observed(BoundedBody(Serving(RoomLookup(django_application))))
+application = Observed(BoundedBody(RoomLookup(Serving(django_application))))
 # Ended rooms purged by a thread of each worker, beside the requests (rooms/purger.py).
 if _server is not None:
     purger_start()
