@@ -19,10 +19,32 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 from prometheus_client.core import GaugeMetricFamily
 
 from rooms.selectors import rooms_now
+
+
+class _ProcessId:
+    """This process's id, as prometheus-client's multiprocess values ask for it on every count
+    (to notice a fork): os.getpid() is a system call each time, and a room lookup counts
+    three times. Taken again in a forked child."""
+
+    def __init__(self):
+        self.forked()
+        os.register_at_fork(after_in_child=self.forked)
+
+    def forked(self) -> None:
+        self.pid = os.getpid()
+
+    def __call__(self) -> int:
+        return self.pid
+
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Before the first metric: each value is made with the class this names.
+    values.ValueClass = values.MultiProcessValue(process_identifier=_ProcessId())
 
 # The route label of a request no URL pattern matched: any path a client makes up stays out.
 UNMATCHED = "unmatched"
