@@ -54,11 +54,12 @@ class Slot:
         # The serving() place given up while the slot is held, to take again after.
         self._place: threading.BoundedSemaphore | None = None
 
-    def take(self) -> bool:
-        """Whether this request holds a slot now: False when every slot is taken."""
+    def take(self, wait: float = 0) -> bool:
+        """Whether this request holds a slot now: False when every slot is taken (and none
+        came free within `wait` seconds)."""
         if self._held is None:
             semaphore = _semaphore(self.setting, size(self.setting))
-            if semaphore.acquire(blocking=False):
+            if semaphore.acquire(timeout=wait) if wait else semaphore.acquire(blocking=False):
                 self._held = semaphore
                 self._place = getattr(_held, "places", None)
                 if self._place is not None:

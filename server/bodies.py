@@ -8,8 +8,10 @@ second held a thread for minutes, and a few hundred of them every thread of the 
 - a body not whole by then gets 408, and its connection is closed (granian closes a
   connection whose body was not read), which ends the reader's wait too;
 - at most REQUEST_BODY_READERS bodies per worker are read at once; a request that finds every
-  reader busy gets 503 at once, so trickling clients hold those readers and those threads
-  alone (server/serve.py gives each worker threads for them beside the WEB_THREADS);
+  reader busy waits up to READER_WAIT_SECONDS for one (a whole body is read in microseconds,
+  so a burst of hosts' heartbeats waits its turn), then gets 503, so trickling clients hold
+  those readers and those threads alone (server/serve.py gives each worker threads for them
+  beside the WEB_THREADS);
 - a body larger than Django would read (DATA_UPLOAD_MAX_MEMORY_SIZE) gets 413 unread;
 - a chunked body (no Content-Length) is read like any other and handed on with its length,
   which Django needs to read it at all.
@@ -30,6 +32,8 @@ from django.conf import settings
 from core.bulkheads import RETRY_AFTER_SECONDS, Slot, size
 
 READERS = "REQUEST_BODY_READERS"
+# How long a request with a body waits for a reader before its 503.
+READER_WAIT_SECONDS = 0.1
 
 
 def _answer(start_response: Callable, status: HTTPStatus, message: str, *extra_headers):
@@ -72,7 +76,7 @@ class BoundedBody:
                 f"request body is larger than {limit // 1024} KiB",
             )
         slot = Slot(READERS)
-        if not slot.take():
+        if not slot.take(wait=READER_WAIT_SECONDS):
             return _answer(
                 start_response,
                 HTTPStatus.SERVICE_UNAVAILABLE,

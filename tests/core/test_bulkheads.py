@@ -62,3 +62,24 @@ class TestBulkheads:
 
         assert taken == [True, True, False]
         assert taken_again
+
+    def test_a_slot_asked_for_with_a_wait_gets_one_freed_meanwhile(self, settings):
+        settings.REQUEST_BODY_READERS = 1
+        holder, waiter = Slot("REQUEST_BODY_READERS"), Slot("REQUEST_BODY_READERS")
+        assert holder.take()
+        threading.Timer(0.05, holder.release).start()
+
+        taken = waiter.take(wait=2)
+        waiter.release()
+
+        assert taken
+
+    def test_a_slot_asked_for_with_a_wait_is_refused_once_the_wait_is_over(self, settings):
+        settings.REQUEST_BODY_READERS = 1
+        holder, waiter = Slot("REQUEST_BODY_READERS"), Slot("REQUEST_BODY_READERS")
+        assert holder.take()
+
+        taken = waiter.take(wait=0.05)
+        holder.release()
+
+        assert not taken
