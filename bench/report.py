@@ -107,8 +107,8 @@ PLACES = [
     ("Django's ORM building queries and rows", ("django/db/",)),
     ("DRF", ("rest_framework/",)),
     ("Django's request handling, middleware and responses", ("django/",)),
-    ("granian's Python side, its access log included", ("granian/",)),
-    ("logging: the access log's writer, formatting and redaction",
+    ("granian's Python side (its WSGI call)", ("granian/",)),
+    ("logging: the access lines made, redacted and written (a thread of the worker)",
      ("server/accesslog.py", "core/logs.py", "logging/", "pythonjsonlogger/")),
     ("the room lookup's replay (rooms/lookup.py)", ("rooms/lookup.py",)),
     ("metrics and the request context (monitoring/, prometheus_client)",
@@ -120,6 +120,8 @@ HUB_PACKAGES = {"avatars", "core", "monitoring", "rooms", "server", "spirtuoz", 
 
 
 def _place(file: str) -> str:
+    if not file:
+        return "native code holding the GIL (granian's Rust side, C extensions)"
     file = file.rpartition("site-packages/")[2]
     for name, parts in PLACES:
         if any(part in file for part in parts):
@@ -262,8 +264,9 @@ def render(results: Results) -> str:
             "",
             f"## Where the time went: {database}",
             "",
-            f"py-spy sampled the hub's workers while they answered room lookups on {database} "
-            f"({profile.samples:,} samples); each sample is put down to the code it was in:",
+            f"py-spy sampled the hub's workers while they answered room lookups on {database}, "
+            f"in whichever thread held the GIL ({profile.samples:,} samples); each sample is put "
+            "down to the code it was in:",
             "",
             "| where | share |",
             "|-------|------:|",

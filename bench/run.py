@@ -74,6 +74,7 @@ STORM_REQUESTS = 100
 SLOW_CLIENTS = 200
 AVATAR_FLOOD = 50
 TARGET_UNDER_ATTACK_P99_MS = 1000.0
+WARM_UP_SECONDS = 5
 
 
 # Seeds each wrk thread's random numbers apart.
@@ -256,6 +257,10 @@ class Bench:
             # In turn, round after round, so that each sees the shared machine alike.
             contenders = [("hub", hub), ("Node/Express", reference), ("floor", floor)]
             contenders = [(who, server) for who, server in contenders if server is not None]
+            # Not a figure: each contender's first answers (Django's, before the hub replays
+            # them; V8's before it compiles), as a party's first minute would be.
+            for who, server in contenders:
+                self.wrk(f"warm-up, {database}: {who}", server, lookup, WARM_UP_SECONDS)
             rounds: list[tuple[str, WrkResult]] = []
             for n in range(1, self.settings.rounds + 1):
                 for who, server in contenders:
@@ -415,10 +420,12 @@ class Bench:
             registered = list(pool.map(register, range(self.settings.rooms)))
         return Rooms(codes=[code for code, _ in registered], tokens=[t for _, t in registered])
 
-    def wrk(self, name: str, server: Process, script: Path) -> WrkResult:
+    def wrk(
+        self, name: str, server: Process, script: Path, seconds: int | None = None
+    ) -> WrkResult:
         command = [
             "wrk", f"-t{self.settings.threads}", f"-c{self.settings.connections}",
-            f"-d{self.settings.seconds}s", "--latency", "-s", str(script), server.url,
+            f"-d{seconds or self.settings.seconds}s", "--latency", "-s", str(script), server.url,
         ]  # fmt: skip
         self.note_load(name)
         shown = " ".join([*command[:-2], f"bench/<{script.name}>", "http://127.0.0.1:<port>"])
@@ -441,7 +448,8 @@ class Bench:
         seconds = self.settings.seconds
         spies = [
             subprocess.Popen(  # noqa: S603 -- py-spy on our own workers
-                [py_spy, "record", "--nonblocking", "--rate", "250", "--duration", str(seconds),
+                [py_spy, "record", "--gil", "--nonblocking", "--rate", "250",
+                 "--duration", str(seconds),
                  "--format", "raw", "--output", str(self.folder / f"spy-{pid}.txt"),
                  "--pid", str(pid)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -54,6 +54,9 @@ class ThrowawayPostgres:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
         if not durable:
             options += " -c fsync=off"
+        else:
+            # make bench's hub and its floor each keep a connection per thread of a worker.
+            options += " -c max_connections=300"
         self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "start")
 
     def stop(self) -> None:
