@@ -532,7 +532,8 @@ end
         return script
 
     def avatar_storm(self, hub: Process, telegram: FakeTelegram, user: int, database: str) -> dict:
-        """100 concurrent first requests for one user's avatar: how many Telegram lookups."""
+        """100 concurrent first requests for one user's avatar: how many Telegram lookups, and
+        how many were answered, and told to retry (503) past the waiting slots' bound."""
         telegram.add_photo(user, AVATAR_JPEG)
         # Slow enough that every request arrives while the first lookup is still out.
         telegram.delay("getUserProfilePhotos", 0.3)
@@ -550,7 +551,7 @@ end
             1 for call in telegram.calls_to("getUserProfilePhotos")
             if int(call.params["user_id"]) == user
         )  # fmt: skip
-        return {"lookups": lookups, "ok": statuses.count(200)}
+        return {"lookups": lookups, "ok": statuses.count(200), "retry": statuses.count(503)}
 
     def lookups_under(self, attack: str, hub: Process, script: Path, during) -> WrkResult:
         """Room lookups while `during` (a context manager of tests/support/attacks.py) runs."""
@@ -607,10 +608,12 @@ end
                    floor_rate, note=_unclean(avatar_image)),
             Figure(
                 f"Telegram lookups for {STORM_REQUESTS} concurrent first requests", "",
-                storm["lookups"], target="1", met=storm["lookups"] == 1 and
-                storm["ok"] == STORM_REQUESTS,
-                note="" if storm["ok"] == STORM_REQUESTS else
-                f"only {storm['ok']} of {STORM_REQUESTS} answered 200",
+                storm["lookups"], target="1, every other request answered or told to retry",
+                met=storm["lookups"] == 1 and storm["ok"] >= 1
+                and storm["ok"] + storm["retry"] == STORM_REQUESTS,
+                note=f"{storm['ok']} answered 200, {storm['retry']} told to retry (503 with "
+                "Retry-After, past the slots of TELEGRAM_CONCURRENCY and TELEGRAM_WAITERS)"
+                if storm["retry"] else "",
             ),
         ]  # fmt: skip
         attacks = (

@@ -399,15 +399,18 @@ AVATAR_DEADLINE_SECONDS = 8.0
 AVATAR_FAILURE_SECONDS = 5
 TELEGRAM_CONNECT_TIMEOUT = 3.05
 TELEGRAM_READ_TIMEOUT = 5.0
-# Requests per worker that run the hub's code at once (server/serve.py); each thread keeps a
-# database connection of its own.
+# Requests per worker that run Django at once (server/serving.py); each thread keeps a
+# database connection of its own. Every bulkhead slot below is a thread more a worker has,
+# and under load each thread takes its turn at the GIL: with 28 threads a worker, room lookups
+# had a p99 of 35-40 ms, with 12 threads 11-19 ms (bench/RESULTS.md).
 WEB_THREADS = envint("WEB_THREADS", "4")
-# Avatar requests per worker that may ask Telegram at once, and that may wait at once for
-# one of those (players loading the same avatar): each holds a thread of its own for up to
-# AVATAR_DEADLINE_SECONDS, beside the WEB_THREADS that serve rooms. One more of either gets
-# 503 at once (core/bulkheads.py).
-TELEGRAM_CONCURRENCY = envint("TELEGRAM_CONCURRENCY", "4")
-TELEGRAM_WAITERS = envint("TELEGRAM_WAITERS", "16")
+# Avatar requests per worker that may ask Telegram at once (the hub-wide budget,
+# AVATAR_FETCH_TOTAL_RATE, is 5 a second), and that may wait at once for one of those (players
+# loading the same avatar): each holds a thread of its own for up to AVATAR_DEADLINE_SECONDS,
+# beside the WEB_THREADS that serve rooms. One more of either gets 503 at once
+# (core/bulkheads.py).
+TELEGRAM_CONCURRENCY = envint("TELEGRAM_CONCURRENCY", "2")
+TELEGRAM_WAITERS = envint("TELEGRAM_WAITERS", "4")
 
 # Set: GET /metrics answers with `Authorization: Bearer <this>`; unset: /metrics is a 404.
 METRICS_TOKEN = env("METRICS_TOKEN")
@@ -416,9 +419,10 @@ METRICS_TOKEN = env("METRICS_TOKEN")
 API_MAX_BODY_BYTES = 16 * 1024
 # Under the server (server/bodies.py), a request's body is read whole before Django sees it:
 # within this many seconds (else 408), by at most REQUEST_BODY_READERS requests per worker at
-# once (one more gets 503 at once), each in a thread of its own beside the WEB_THREADS.
+# once (one more waits 0.1 s for a reader, then gets 503), each in a thread of its own beside
+# the WEB_THREADS.
 REQUEST_BODY_SECONDS = 10
-REQUEST_BODY_READERS = envint("REQUEST_BODY_READERS", "4")
+REQUEST_BODY_READERS = envint("REQUEST_BODY_READERS", "2")
 if min(WEB_THREADS, TELEGRAM_CONCURRENCY, TELEGRAM_WAITERS, REQUEST_BODY_READERS) <= 0:
     raise ImproperlyConfigured(
         "WEB_THREADS, TELEGRAM_CONCURRENCY, TELEGRAM_WAITERS and REQUEST_BODY_READERS "

@@ -15,10 +15,11 @@ PLAYERS = 20
 
 
 @pytest.fixture(autouse=True)
-def _a_waiting_slot_for_every_player(settings):
+def _a_slot_for_every_player(settings):
     # One server process here, where a deploy spreads a room over its workers' slots; what the
     # requests beyond the slots get is tests/avatars/test_avatar_bulkhead.py's.
     settings.TELEGRAM_WAITERS = PLAYERS
+    settings.TELEGRAM_CONCURRENCY = 3
 
 
 @pytest.mark.django_db(transaction=True)

@@ -82,6 +82,9 @@ def hub(tmp_path_factory, telegram):
         "WEB_CONCURRENCY": "2",
         "FILE_API_URL": telegram.url,
         "BOT_TOKEN": telegram.token,
+        # Room for 16 requests waiting on one photo at once, which the defaults (4 a worker)
+        # tell to retry; what they get is tests/avatars/test_avatar_bulkhead.py's.
+        "TELEGRAM_WAITERS": "16",
     }
     prepare_like_make_run(environment)
     server = Granian(environment, folder / "server.log")
