@@ -17,6 +17,7 @@ from functools import cache as once
 import requests
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from requests.adapters import HTTPAdapter
 
 from core.bulkheads import Slot
@@ -192,15 +193,30 @@ USERNAME_KEY = "telegram:bot-username"
 USERNAME_SECONDS = 24 * 60 * 60
 USERNAME_FAILURE_SECONDS = 60
 USERNAME_DEADLINE_SECONDS = 3.0
+USERNAME_MEMO_SECONDS = 60
+# (until when, by time.monotonic(); the username) this process last had from the shared cache.
+_username_memo: tuple[float, str | None] | None = None
 
 
 def bot_username() -> str | None:
     """The bot's @username (without the @), or None without BOT_TOKEN or while Telegram cannot
-    say: TELEGRAM_BOT_USERNAME when set, else getMe's answer, cached in the shared cache."""
+    say: TELEGRAM_BOT_USERNAME when set, else getMe's answer, cached in the shared cache and
+    remembered by each process for USERNAME_MEMO_SECONDS (every room's answer carries links
+    made with it, and the shared cache may be a table of the database)."""
+    global _username_memo
     if settings.TELEGRAM_BOT_USERNAME:
         return settings.TELEGRAM_BOT_USERNAME.lstrip("@")
     if not settings.BOT_TOKEN:
         return None
+    memo = _username_memo
+    if memo is not None and memo[0] > time.monotonic():
+        return memo[1]
+    username = _bot_username_shared()
+    _username_memo = (time.monotonic() + USERNAME_MEMO_SECONDS, username)
+    return username
+
+
+def _bot_username_shared() -> str | None:
     known = cache.get(USERNAME_KEY)
     if known is not None:
         return known or None
@@ -212,3 +228,11 @@ def bot_username() -> str | None:
         return None
     cache.set(USERNAME_KEY, username, timeout=USERNAME_SECONDS)
     return username
+
+
+def _forget_username(**kwargs) -> None:
+    global _username_memo
+    _username_memo = None
+
+
+setting_changed.connect(_forget_username, weak=False)

@@ -18,7 +18,8 @@ def room_get(*, code: str) -> Room | None:
     # What cannot be a code names no room, and some of it (NUL) PostgreSQL cannot even compare.
     if not ROOM_CODE_RE.fullmatch(code):
         return None
-    return Room.objects.filter(code=code.upper()).first()
+    # Codes are unique: no ORDER BY (the model's ordering is the admin's), one row at most.
+    return next(iter(Room.objects.filter(code=code.upper()).order_by()[:1]), None)
 
 
 def room_get_live(*, code: str) -> Room | None:
