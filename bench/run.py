@@ -687,21 +687,28 @@ DESIGN = """
 What the figures above rest on (docs/benchmark.md says more):
 
 - **The server.** The hub is served by granian (`server/serve.py`), whose HTTP handling is
-  Rust, as under `make run` and on Render: 2 forked workers of 4 threads, replaced if one dies.
+  Rust, as under `make run` and on Render: 2 forked workers of 14 threads (4 that run Django at
+  once, and 2 body readers, 2 waiting for one, 2 Telegram askers and 4 waiters beside them), replaced if one dies.
+  Every thread takes its turn at the GIL under load: with 28 threads a worker the lookups' p99
+  was 35-40 ms, with 12-14 about 15-20 ms.
 - **The room lookup** is Django's answer, replayed (`rooms/lookup.py`): Django answers a room's
   first lookups through its whole request stack, and once it has given the same bytes twice
-  for the same kind of request, they are replayed while the room's version is unchanged and
-  while the client is within its miss limit. The version is read with one indexed SELECT at
-  most every FRESH_SECONDS (0.5 s) per kept answer and process, so a registration, a status
+  for the same kind of request, they are replayed while the room is unchanged and while the
+  client is within its miss limit. What changed is read from the change feed, one indexed query
+  for all rooms at most every FRESH_SECONDS (0.5 s) per process, so a registration, a status
   change or a close made through any worker of any instance shows within half a second, an
-  expiry at once (tests/server/test_instances.py). No header, CORS, host or init-data rule is
-  written twice (tests/rooms/test_room_lookup_fast.py changes the middleware and the settings
-  and compares every answer with Django's own).
+  expiry at once (tests/server/test_instances.py). Replays do not wait for one of the 4 places
+  Django's requests take turns at. No header, CORS, host or init-data rule is written twice
+  (tests/rooms/test_room_lookup_fast.py changes the middleware and the settings and compares
+  every answer with Django's own).
 - **The miss limit** is read from the shared cache, but each process remembers for 1 s that a
   client was within it (documented slack: at most that second, and one miss per process,
   after another process blocked the client).
-- **The access log** is written by a thread of each worker; request threads only queue their
-  line. Workers switch the GIL every 1 ms instead of 5 ms: sqlite3 lets go of it around each
+- **The access log.** A request's thread notes its line (a tuple with the request's id, route
+  and client); a thread of each worker makes the lines every 50 ms through the logging
+  configuration (the hub's formatter and redaction) and writes them in one write. granian's
+  own access log, which did all that on the request's thread, cost half a worker's CPU.
+  Workers switch the GIL every 1 ms instead of 5 ms: sqlite3 lets go of it around each
   statement, and the default interval made those hand-overs the lookups' p99.
 - **Memory.** `make run` is three processes beside the server's workers: a supervisor that
   loads no Django, the server's main process (granian and the settings), and the polling bot

@@ -22,7 +22,7 @@ RETRY_AFTER_SECONDS = 1
 
 
 @cache
-def _semaphore(setting: str, size: int) -> threading.BoundedSemaphore:
+def _semaphore(name: str, size: int) -> threading.BoundedSemaphore:
     return threading.BoundedSemaphore(size)
 
 
@@ -48,8 +48,10 @@ class Slot:
     """One request's slot in a bulkhead: taken once, on the first take(), held until
     release(). A request that never needs to wait never takes one."""
 
-    def __init__(self, setting: str):
+    def __init__(self, setting: str, purpose: str = ""):
         self.setting = setting
+        # Slots of another purpose, as many as the setting says (a waiting room, say).
+        self.purpose = purpose
         self._held: threading.BoundedSemaphore | None = None
         # The serving() place given up while the slot is held, to take again after.
         self._place: threading.BoundedSemaphore | None = None
@@ -58,7 +60,7 @@ class Slot:
         """Whether this request holds a slot now: False when every slot is taken (and none
         came free within `wait` seconds)."""
         if self._held is None:
-            semaphore = _semaphore(self.setting, size(self.setting))
+            semaphore = _semaphore(self.setting + self.purpose, size(self.setting))
             if semaphore.acquire(timeout=wait) if wait else semaphore.acquire(blocking=False):
                 self._held = semaphore
                 self._place = getattr(_held, "places", None)

@@ -9,9 +9,10 @@ second held a thread for minutes, and a few hundred of them every thread of the 
   connection whose body was not read), which ends the reader's wait too;
 - at most REQUEST_BODY_READERS bodies per worker are read at once; a request that finds every
   reader busy waits up to READER_WAIT_SECONDS for one (a whole body is read in microseconds,
-  so a burst of hosts' heartbeats waits its turn), then gets 503, so trickling clients hold
-  those readers and those threads alone (server/serve.py gives each worker threads for them
-  beside the WEB_THREADS);
+  so a burst of hosts' heartbeats waits its turn), as many at once as there are readers; any
+  other gets 503 at once. So trickling clients hold those readers and those waits alone
+  (server/serve.py gives each worker threads for both beside the WEB_THREADS), and however
+  fast they come back, lookups keep their threads;
 - a body larger than Django would read (DATA_UPLOAD_MAX_MEMORY_SIZE) gets 413 unread;
 - a chunked body (no Content-Length) is read like any other and handed on with its length,
   which Django needs to read it at all.
@@ -55,6 +56,21 @@ def _read(stream, limit: int) -> bytes:
     return stream.read(limit + 1)
 
 
+def _reader() -> Slot | None:
+    """A reader's slot, at once or after a wait in the waiting room; None when both are full
+    or the wait ran out."""
+    slot = Slot(READERS)
+    if slot.take():
+        return slot
+    waiting = Slot(READERS, purpose=" waiting")
+    if not waiting.take():
+        return None
+    try:
+        return slot if slot.take(wait=READER_WAIT_SECONDS) else None
+    finally:
+        waiting.release()
+
+
 class BoundedBody:
     """WSGI middleware: reads a request's body whole, in time, before the application runs."""
 
@@ -75,8 +91,8 @@ class BoundedBody:
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                 f"request body is larger than {limit // 1024} KiB",
             )
-        slot = Slot(READERS)
-        if not slot.take(wait=READER_WAIT_SECONDS):
+        slot = _reader()
+        if slot is None:
             return _answer(
                 start_response,
                 HTTPStatus.SERVICE_UNAVAILABLE,

@@ -54,9 +54,10 @@ def workers() -> int:
 def threads() -> int:
     """Threads per worker that serve rooms (every thread keeps a database connection of its
     own), plus one for each slot of the bulkheads (core/bulkheads.py): requests that wait on a
-    client's body or on Telegram hold those, never these."""
+    client's body (reading it, or waiting for a reader) or on Telegram hold those, never
+    these."""
     bulkheads = (
-        settings.REQUEST_BODY_READERS,
+        2 * settings.REQUEST_BODY_READERS,
         settings.TELEGRAM_CONCURRENCY,
         settings.TELEGRAM_WAITERS,
     )

@@ -83,3 +83,14 @@ class TestBulkheads:
         holder.release()
 
         assert not taken
+
+    def test_slots_of_another_purpose_are_counted_apart(self, settings):
+        settings.REQUEST_BODY_READERS = 1
+        reader = Slot("REQUEST_BODY_READERS")
+        waiting = Slot("REQUEST_BODY_READERS", purpose=" waiting")
+
+        taken = (reader.take(), waiting.take())
+        reader.release()
+        waiting.release()
+
+        assert taken == (True, True)
