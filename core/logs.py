@@ -17,8 +17,9 @@ before the redaction on every handler, puts them on each record; the JSON format
 
 import functools
 import logging
+import random
 import re
-import uuid
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -116,7 +117,9 @@ def request_id_from(given: str | None) -> str:
     """The request's id: the client's (or its proxy's) when it is sane, else a new one."""
     if given and REQUEST_ID_RE.fullmatch(given):
         return given
-    return uuid.uuid4().hex
+    # 128 random bits, as a uuid4 has, without its system call per request: an id to find a
+    # request's lines by, not a secret (the random module reseeds in a forked worker).
+    return f"{random.getrandbits(128):032x}"
 
 
 def request_context_begin(*, request_id: str, client: str) -> RequestContext:
@@ -148,7 +151,27 @@ class RequestFields(logging.Filter):
         return True
 
 
-class JsonLines(JsonFormatter):
+class _TimeOncePerSecond:
+    """logging.Formatter's timestamp, its date and time made once per second of the lines it
+    stamps: every access line has one, and strftime cost as much as the rest of the line."""
+
+    _stamped: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        if datefmt:
+            return super().formatTime(record, datefmt)
+        second, text = self._stamped
+        if int(record.created) != second:
+            text = time.strftime(self.default_time_format, self.converter(record.created))
+            self._stamped = (int(record.created), text)
+        return self.default_msec_format % (text, record.msecs)
+
+
+class PlainLines(_TimeOncePerSecond, logging.Formatter):
+    """LOG_FORMAT=plain: PLAIN_FORMAT's lines."""
+
+
+class JsonLines(_TimeOncePerSecond, JsonFormatter):
     """LOG_FORMAT=json: time, level, logger, message, request id, route, status, duration (ms)
     and client of each line; an access line's status and duration are fields of its record
     (server/accesslog.py)."""

@@ -439,7 +439,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": PLAIN_FORMAT},
+        "plain": {"()": "core.logs.PlainLines", "fmt": PLAIN_FORMAT},
         "json": {"()": "core.logs.JsonLines"},
     },
     # In this order: the request's fields are on the record before the redaction reads it.
