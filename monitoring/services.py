@@ -1,6 +1,7 @@
 """What the hub counts, each in one function its one place calls, and what the dashboard keeps:
 rooms sampled every SAMPLE_SECONDS, Telegram calls tallied per minute."""
 
+import functools
 import threading
 from collections import Counter
 from datetime import datetime, timedelta
@@ -28,9 +29,17 @@ _unwritten_lock = threading.Lock()
 
 def request_record(*, route: str, status: int, seconds: float, lookup: bool) -> None:
     """One answered request (monitoring/wsgi.py); `lookup`: a room lookup, timed."""
-    REQUESTS.labels(route=route, status=str(status)).inc()
+    _requests(route, status).inc()
     if lookup:
         ROOM_LOOKUP_SECONDS.observe(seconds)
+
+
+@functools.lru_cache(maxsize=1024)
+def _requests(route: str, status: int):
+    """The counter of one route and status, as prometheus-client advises keeping a labelled
+    child: labels() takes a lock and builds its key on every call. Routes are the URL
+    patterns' (and UNMATCHED), so there are few."""
+    return REQUESTS.labels(route=route, status=str(status))
 
 
 def telegram_call_record(*, method: str, ok: bool) -> None:
