@@ -130,7 +130,13 @@ def hub_on_postgres(tmp_path_factory, postgres, telegram):
     the room FALT registered."""
     environment = hub_environment(postgres.url, free_port()) | telegram_environment(telegram)
     # Threads enough in either worker for every endpoint at once, however the two share them.
-    environment |= {"WEB_CONCURRENCY": "2", "WEB_THREADS": str(len(ENDPOINTS))}
+    # And a waiting slot in either worker for each of the 8 players loading one avatar at once
+    # (the defaults, 4 a worker, tell those past them to retry: test_avatar_bulkhead.py's).
+    environment |= {
+        "WEB_CONCURRENCY": "2",
+        "WEB_THREADS": str(len(ENDPOINTS)),
+        "TELEGRAM_WAITERS": "8",
+    }
     prepare_like_make_run(environment)
     server = Granian(environment, tmp_path_factory.mktemp("faults") / "server.log")
     status, _, _ = http(
