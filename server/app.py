@@ -33,7 +33,9 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 django_application = get_wsgi_application()
 
+
 # After get_wsgi_application(), which sets Django up: these need the models.
+from core.logs import SECRET_SETTINGS  # noqa: E402
 from monitoring.metrics import metrics_forget_dead_workers  # noqa: E402
 from monitoring.sampler import sampler_start  # noqa: E402
 from monitoring.wsgi import Observed  # noqa: E402
@@ -43,11 +45,23 @@ from server.bodies import BoundedBody  # noqa: E402
 from server.serving import Serving  # noqa: E402
 from telegrambot.modes import webhook_configured  # noqa: E402
 
-# Outermost: every request's context and count, the replayed room lookups' and the refused
-# bodies' too.
+
+def environment_secrets_forget() -> None:
+    """Take what Django read its secrets from out of this process's environment: granian hands
+    each request a copy of it (as CGI did), so the bot token, the host secret, the secret key
+    and the database's password were in every request's META, and so in any error report or
+    debug page that shows it. Settings were read already; nothing reads them again."""
+    for name in (*SECRET_SETTINGS, "DATABASE_URL", "REDIS_URL"):
+        os.environ.pop(name, None)
+
+
+# Outermost: every request's context, count and access line, the replayed room lookups' and
+# the refused bodies' too.
 application = Observed(BoundedBody(RoomLookup(Serving(django_application))))
-# Ended rooms purged by a thread of each worker, beside the requests (rooms/purger.py).
 if _server is not None:
+    # Before granian copies the environment for its requests, once this module is loaded.
+    environment_secrets_forget()
+    # Ended rooms purged by a thread of each worker, beside the requests (rooms/purger.py).
     purger_start()
     # A worker that died left its metrics files behind (monitoring/metrics.py).
     metrics_forget_dead_workers()
