@@ -35,7 +35,6 @@ django_application = get_wsgi_application()
 
 
 # After get_wsgi_application(), which sets Django up: these need the models.
-from core.logs import SECRET_SETTINGS  # noqa: E402
 from monitoring.metrics import metrics_forget_dead_workers  # noqa: E402
 from monitoring.sampler import sampler_start  # noqa: E402
 from monitoring.wsgi import Observed  # noqa: E402
@@ -51,8 +50,13 @@ def environment_secrets_forget() -> None:
     each request a copy of it (as CGI did), so the bot token, the host secret, the secret key
     and the database's password were in every request's META, and so in any error report or
     debug page that shows it. Settings were read already; nothing reads them again."""
-    for name in (*SECRET_SETTINGS, "DATABASE_URL", "REDIS_URL"):
-        os.environ.pop(name, None)
+    os.environ.pop("SECRET_KEY", None)
+    os.environ.pop("HOST_SECRET", None)
+    os.environ.pop("BOT_TOKEN", None)
+    os.environ.pop("METRICS_TOKEN", None)
+    os.environ.pop("TELEGRAM_WEBHOOK_SECRET", None)
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("REDIS_URL", None)
 
 
 # Outermost: every request's context, count and access line, the replayed room lookups' and
