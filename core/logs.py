@@ -170,6 +170,9 @@ class _TimeOncePerSecond:
 class PlainLines(_TimeOncePerSecond, logging.Formatter):
     """LOG_FORMAT=plain: PLAIN_FORMAT's lines."""
 
+    def __init__(self, fmt: str = PLAIN_FORMAT, **kwargs):
+        super().__init__(fmt, **kwargs)
+
 
 class JsonLines(_TimeOncePerSecond, JsonFormatter):
     """LOG_FORMAT=json: time, level, logger, message, request id, route, status, duration (ms)

@@ -13,7 +13,6 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from core.logs import PLAIN_FORMAT
 from spirtuoz.secretkey import django_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -439,7 +438,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"()": "core.logs.PlainLines", "fmt": PLAIN_FORMAT},
+        "plain": {"()": "core.logs.PlainLines"},
         "json": {"()": "core.logs.JsonLines"},
     },
     # In this order: the request's fields are on the record before the redaction reads it.
